@@ -1,0 +1,43 @@
+"""The demo app: the banking API on the offline sandbox provider, no credentials, no network.
+
+    make demo                        # then open http://localhost:8000/banking/docs
+    curl -H 'Authorization: Bearer access-sandbox-demo' http://localhost:8000/banking/accounts
+
+Click "Authorize" in the docs and paste ``access-sandbox-demo`` (or exchange a sandbox public token
+for a token of your own: POST /banking/link, then POST /banking/exchange).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from fin_infra.banking import add_banking
+from fin_infra.banking.history import track_balance
+from fin_infra.providers.banking.sandbox import DEMO_ACCESS_TOKEN, SandboxProvider
+
+sandbox = SandboxProvider()
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Give the balance-history route something to show: 90 days of the demo user's balances.
+    today = dt.date.today()
+    for account in await sandbox.get_accounts(DEMO_ACCESS_TOKEN):
+        series = await sandbox.get_balance_series(DEMO_ACCESS_TOKEN, account.id, today - dt.timedelta(days=90), today)
+        for day, balance in series:
+            track_balance(account_id=account.id, balance=balance, date=day, currency=account.currency)
+    yield
+
+
+app = FastAPI(title="fin-infra demo", lifespan=lifespan)
+add_banking(app, provider=sandbox)
+
+
+@app.get("/", include_in_schema=False)
+async def index() -> RedirectResponse:
+    return RedirectResponse("/banking/docs")

@@ -1,0 +1,92 @@
+"""`add_banking(app)`: mount the banking routes, their own docs, and the provider's lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse
+
+from fin_infra import __version__
+from fin_infra.banking.redaction import install_log_redaction
+from fin_infra.banking.routes import build_banking_router
+from fin_infra.providers.base import BankingProvider
+from fin_infra.providers.registry import build_provider
+
+
+def add_banking(
+    app: FastAPI,
+    provider: str | BankingProvider | None = None,
+    prefix: str = "/banking",
+    *,
+    tags: list[str] | None = None,
+    include_in_schema: bool = True,
+    **provider_options: Any,
+) -> BankingProvider:
+    """Mount the banking API on ``app`` and return its provider.
+
+    ``provider`` is a name (``"sandbox"``, ``"teller"``, ``"plaid"``), a provider instance, or None to
+    detect one from the environment. Routes: ``POST {prefix}/link``, ``POST {prefix}/exchange``,
+    ``GET {prefix}/accounts|transactions|balances|identity|balance-history``, plus ``{prefix}/docs``
+    and ``{prefix}/openapi.json`` for the banking routes alone. The provider is closed when the app
+    shuts down, and stored on ``app.state.banking_provider``.
+
+        >>> app = FastAPI()
+        >>> banking = add_banking(app, provider="sandbox")
+    """
+    prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
+    instance = provider if isinstance(provider, BankingProvider) else build_provider(provider, **provider_options)
+    router = build_banking_router(instance, prefix=prefix, tags=tags)
+    app.include_router(router, include_in_schema=include_in_schema)
+    _mount_docs(app, router.routes, prefix, instance)
+    _close_on_shutdown(app, instance)
+    install_log_redaction()
+
+    app.state.banking_provider = instance
+    providers = getattr(app.state, "banking_providers", None) or {}
+    providers[prefix or "/"] = instance
+    app.state.banking_providers = providers
+    return instance
+
+
+def _mount_docs(app: FastAPI, routes: list[Any], prefix: str, provider: BankingProvider) -> None:
+    schema: dict[str, Any] | None = None
+    openapi_path = f"{prefix}/openapi.json"
+
+    async def openapi(request: Request) -> JSONResponse:
+        nonlocal schema
+        if schema is None:
+            schema = get_openapi(
+                title=f"{app.title} - banking",
+                version=__version__,
+                description=f"Bank accounts, transactions, balances and identity through the {provider.name} provider.",
+                routes=routes,
+            )
+        root_path = request.scope.get("root_path", "")
+        return JSONResponse({**schema, "servers": [{"url": root_path or "/"}]})
+
+    async def docs(request: Request) -> HTMLResponse:
+        root_path = request.scope.get("root_path", "")
+        return get_swagger_ui_html(openapi_url=root_path + openapi_path, title=f"{app.title} - banking API")
+
+    app.add_api_route(openapi_path, openapi, include_in_schema=False, methods=["GET"])
+    app.add_api_route(f"{prefix}/docs", docs, include_in_schema=False, methods=["GET"])
+
+
+def _close_on_shutdown(app: FastAPI, provider: BankingProvider) -> None:
+    previous = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: Any) -> AsyncIterator[Any]:
+        async with previous(a) as state:
+            try:
+                yield state
+            finally:
+                await provider.aclose()
+
+    app.router.lifespan_context = lifespan

@@ -1,0 +1,106 @@
+"""RFC 9457 problem details: how the banking routes report errors, with stable string codes."""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+from fastapi.exceptions import RequestValidationError
+from starlette.responses import Response
+
+from fin_infra._json import dumps
+from fin_infra.banking.exceptions import BankingProviderError, RateLimitError
+from fin_infra.banking.redaction import redact
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("fin_infra.banking")
+
+# code -> (status, title); the codes are part of the public API: clients switch on them.
+PROBLEMS: dict[str, tuple[int, str]] = {
+    "missing_access_token": (401, "Access token required"),
+    "invalid_credentials": (401, "Invalid access token or credentials"),
+    "item_login_required": (400, "The user must reconnect their bank"),
+    "rate_limited": (429, "Too many requests to the provider"),
+    "provider_unavailable": (503, "The banking provider is unavailable"),
+    "provider_error": (502, "The banking provider failed"),
+    "account_not_found": (404, "Account not found"),
+    "unsupported_operation": (501, "Not supported by this provider"),
+    "validation_error": (422, "Invalid request"),
+    "internal_error": (500, "Internal error"),
+}
+
+
+def problem(
+    code: str,
+    detail: str,
+    *,
+    status: int | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    """A ``application/problem+json`` response for ``code``."""
+    default_status, title = PROBLEMS[code]
+    body: dict[str, Any] = {
+        "type": f"urn:fin-infra:problem:{code}",
+        "title": title,
+        "status": status or default_status,
+        "detail": redact(detail),
+        "code": code,
+    }
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return Response(dumps(body), status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)
+
+
+def _route_code(exc: BankingProviderError) -> str:
+    if exc.http_status == 401:
+        return "invalid_credentials"
+    if exc.http_status == 400:
+        return "item_login_required"
+    if exc.http_status == 429:
+        return "rate_limited"
+    if exc.http_status == 503:
+        return "provider_unavailable"
+    if exc.http_status == 404:
+        return "account_not_found"
+    if exc.http_status == 501:
+        return "unsupported_operation"
+    return "provider_error"
+
+
+def from_provider_error(exc: BankingProviderError) -> Response:
+    """The problem response for a provider error; the provider's own code travels as ``provider_code``."""
+    code = _route_code(exc)
+    headers = None
+    retry_after = None
+    if isinstance(exc, RateLimitError) and exc.retry_after is not None:
+        retry_after = max(0, math.ceil(exc.retry_after))
+        headers = {"Retry-After": str(retry_after)}
+    if code == "invalid_credentials":
+        headers = {"WWW-Authenticate": "Bearer"}
+    return problem(
+        code,
+        exc.message,
+        status=exc.http_status,
+        headers=headers,
+        provider=exc.provider,
+        provider_code=exc.code if exc.code != code else None,
+        request_id=exc.request_id,
+        display_message=exc.display_message,
+        retry_after=retry_after,
+    )
+
+
+def from_validation_error(exc: RequestValidationError) -> Response:
+    """A 422 problem naming each bad field and why (the rejected value is not echoed back)."""
+    errors = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("query", "body", "header", "path")]
+        errors.append({"field": ".".join(loc) or "request", "message": str(err.get("msg", "invalid"))})
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
+    return problem("validation_error", detail, errors=errors)
+
+
+def invalid_field(field: str, message: str) -> Response:
+    """A 422 problem for one field found bad after parsing (e.g. start_date after end_date)."""
+    return problem("validation_error", f"{field}: {message}", errors=[{"field": field, "message": message}])

@@ -1,0 +1,156 @@
+"""The banking router factory: link, exchange, accounts, transactions, balances, identity, history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+from starlette.responses import Response
+
+from fin_infra._json import dumps
+from fin_infra.banking import history as history_module
+from fin_infra.banking import problems
+from fin_infra.banking.route_class import ProblemRoute
+from fin_infra.banking.schemas import (
+    AccountsResponse,
+    BalanceHistoryResponse,
+    BalancesResponse,
+    ExchangeRequest,
+    LinkRequest,
+    TransactionsResponse,
+)
+from fin_infra.banking.security import AccessToken, OptionalAccessToken
+from fin_infra.models import Identity, LinkToken, TokenExchange
+from fin_infra.providers.base import BankingProvider
+from fin_infra.providers.dates import DEFAULT_WINDOW_DAYS
+
+
+def json_response(content: Any, status_code: int = 200) -> Response:
+    """A JSON response with money as exact numbers."""
+    return Response(dumps(content), status_code=status_code, media_type="application/json")
+
+
+def _problem_docs(*codes: str) -> dict[int | str, dict[str, Any]]:
+    out: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        status, title = problems.PROBLEMS[code]
+        entry = out.setdefault(status, {"description": "", "content": {problems.PROBLEM_JSON: {}}})
+        entry["description"] = (entry["description"] + f"; `{code}`: {title}").lstrip("; ")
+    return out
+
+
+PROVIDER_ERRORS = (
+    "missing_access_token",
+    "invalid_credentials",
+    "item_login_required",
+    "rate_limited",
+    "provider_unavailable",
+    "provider_error",
+    "validation_error",
+)
+
+
+def build_banking_router(
+    provider: BankingProvider, *, prefix: str = "/banking", tags: list[str] | None = None
+) -> APIRouter:
+    """An `APIRouter` serving ``provider`` under ``prefix``. `add_banking` includes it into an app."""
+    router = APIRouter(prefix=prefix, tags=list(tags or ["banking"]), route_class=ProblemRoute)
+
+    @router.post(
+        "/link",
+        response_model=LinkToken,
+        summary="Start connecting a bank (Plaid Link token, Teller Connect settings)",
+        responses=_problem_docs(*PROVIDER_ERRORS),
+    )
+    async def create_link(body: LinkRequest, token: OptionalAccessToken) -> Response:
+        update_token = token or body.access_token
+        link = await provider.create_link_token(body.user_id, access_token=update_token, **body.options())
+        return json_response(link)
+
+    @router.post(
+        "/exchange",
+        response_model=TokenExchange,
+        summary="Exchange what the connect widget returned for a long-lived access token",
+        description="The response holds the access token: store it encrypted on your server, never in a browser.",
+        responses=_problem_docs(*PROVIDER_ERRORS),
+    )
+    async def exchange(body: Annotated[ExchangeRequest, Body()]) -> Response:
+        result = await provider.exchange_public_token(body.payload())
+        return json_response(result)
+
+    @router.get(
+        "/accounts",
+        response_model=AccountsResponse,
+        summary="The user's bank accounts",
+        responses=_problem_docs(*PROVIDER_ERRORS),
+    )
+    async def accounts(token: AccessToken) -> Response:
+        items = await provider.get_accounts(token)
+        return json_response({"accounts": items, "count": len(items)})
+
+    @router.get(
+        "/transactions",
+        response_model=TransactionsResponse,
+        summary="Transactions in a date range",
+        responses=_problem_docs(*PROVIDER_ERRORS, "account_not_found"),
+    )
+    async def transactions(
+        token: AccessToken,
+        start_date: Annotated[
+            dt.date | None, Query(description="first day, inclusive (default: 30 days before end_date)")
+        ] = None,
+        end_date: Annotated[dt.date | None, Query(description="last day, inclusive (default: today)")] = None,
+        account_id: Annotated[str | None, Query(max_length=256)] = None,
+    ) -> Response:
+        end = end_date or dt.date.today()
+        start = start_date or end - dt.timedelta(days=DEFAULT_WINDOW_DAYS)
+        if start > end:
+            return problems.invalid_field("start_date", "must not be after end_date")
+        items = await provider.get_transactions(token, start, end, account_id=account_id)
+        return json_response({"transactions": items, "count": len(items), "start_date": start, "end_date": end})
+
+    @router.get(
+        "/balances",
+        response_model=BalancesResponse,
+        summary="Live balances of every account",
+        responses=_problem_docs(*PROVIDER_ERRORS, "account_not_found"),
+    )
+    async def balances(token: AccessToken, account_id: Annotated[str | None, Query(max_length=256)] = None) -> Response:
+        items = await provider.get_balances(token, account_id=account_id)
+        return json_response({"balances": items, "count": len(items)})
+
+    @router.get(
+        "/identity",
+        response_model=Identity,
+        summary="Account owners' identity (PII)",
+        responses=_problem_docs(*PROVIDER_ERRORS),
+    )
+    async def identity(token: AccessToken) -> Response:
+        return json_response(await provider.get_identity(token))
+
+    @router.get(
+        "/balance-history",
+        response_model=BalanceHistoryResponse,
+        summary="Daily balance snapshots of one account",
+        responses=_problem_docs(*PROVIDER_ERRORS, "account_not_found"),
+    )
+    async def balance_history(
+        token: AccessToken,
+        account_id: Annotated[str, Query(min_length=1, max_length=256)],
+        start_date: Annotated[dt.date | None, Query()] = None,
+        end_date: Annotated[dt.date | None, Query()] = None,
+    ) -> Response:
+        end = end_date or dt.date.today()
+        start = start_date or end - dt.timedelta(days=DEFAULT_WINDOW_DAYS)
+        if start > end:
+            return problems.invalid_field("start_date", "must not be after end_date")
+        # Only accounts this token can see: history can't be read by guessing ids.
+        visible = {a.id for a in await provider.get_accounts(token)}
+        if account_id not in visible:
+            return problems.problem("account_not_found", "no account with that id for this access token")
+        snapshots = history_module.get_balance_history(account_id, start, end)
+        points = [{"date": s.date, "balance": s.balance, "currency": s.currency} for s in snapshots]
+        return json_response({"account_id": account_id, "history": points, "count": len(points)})
+
+    return router

@@ -1,0 +1,83 @@
+"""Request and response bodies of the banking routes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+
+from fin_infra.models import Balance, BankAccount, Transaction
+from fin_infra.models._money import Money
+
+
+class LinkRequest(BaseModel):
+    """Start connecting a bank. Send the item's access token as a Bearer token for update (re-auth) mode."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: str = Field(min_length=1, max_length=256, description="your stable id for the end user")
+    products: list[str] | None = Field(default=None, max_length=10)
+    country_codes: list[str] | None = Field(default=None, max_length=20)
+    language: str | None = Field(default=None, max_length=10)
+    webhook: str | None = Field(default=None, max_length=2048)
+    redirect_uri: str | None = Field(default=None, max_length=2048)
+    access_token: str | None = Field(
+        default=None, max_length=512, description="update mode: the item's access token (or send it as Bearer)"
+    )
+
+    def options(self) -> dict[str, Any]:
+        return {k: v for k, v in self.model_dump(exclude={"user_id", "access_token"}).items() if v is not None}
+
+
+class ExchangeRequest(BaseModel):
+    """What the connect widget returned: Plaid/sandbox ``public_token``, or Teller Connect's enrollment."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    public_token: str | None = Field(default=None, max_length=512)
+    access_token: str | None = Field(
+        default=None, max_length=512, validation_alias=AliasChoices("access_token", "accessToken")
+    )
+    enrollment: dict[str, Any] | None = None
+    user: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ExchangeRequest:
+        if not self.public_token and not self.access_token:
+            raise ValueError("send public_token (Plaid, sandbox) or Teller Connect's accessToken and enrollment")
+        return self
+
+    def payload(self) -> str | dict[str, Any]:
+        if self.public_token:
+            return self.public_token
+        return {"accessToken": self.access_token, "enrollment": self.enrollment or {}, "user": self.user or {}}
+
+
+class AccountsResponse(BaseModel):
+    accounts: list[BankAccount]
+    count: int
+
+
+class TransactionsResponse(BaseModel):
+    transactions: list[Transaction]
+    count: int
+    start_date: dt.date
+    end_date: dt.date
+
+
+class BalancesResponse(BaseModel):
+    balances: list[Balance]
+    count: int
+
+
+class HistoryPoint(BaseModel):
+    date: dt.date
+    balance: Money
+    currency: str
+
+
+class BalanceHistoryResponse(BaseModel):
+    account_id: str
+    history: list[HistoryPoint]
+    count: int

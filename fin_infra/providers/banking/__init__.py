@@ -1,0 +1,1 @@
+"""Banking provider clients: the offline sandbox, Teller, Plaid."""

@@ -1,0 +1,48 @@
+"""Sandbox tokens: self-checking strings, so the sandbox needs no state to know a real one from a typo.
+
+``public-sandbox-<institution>-<nonce>`` comes out of the link step; exchanging it gives
+``access-sandbox-<institution>-<nonce>-<check>``. The check digits make a guessed or mistyped
+token fail; the sandbox is not a security boundary, so the check is a plain hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from fin_infra.providers.banking.sandbox.catalogue import INSTITUTIONS_BY_ID, Institution
+
+DEMO_ACCESS_TOKEN = "access-sandbox-demo"  # noqa: S105 - a public sandbox token, not a secret
+_DEMO_INSTITUTION = "ins_sandbox_chase"
+_ACCESS = re.compile(r"access-sandbox-(ins_[a-z0-9_]+)-([0-9a-f]{16})-([0-9a-f]{8})")
+_PUBLIC = re.compile(r"public-sandbox-(ins_[a-z0-9_]+)-([0-9a-f]{16})")
+
+
+def _check(institution_id: str, nonce: str) -> str:
+    return hashlib.sha256(f"fin-infra-sandbox|{institution_id}|{nonce}".encode()).hexdigest()[:8]
+
+
+def new_public_token(institution_id: str, nonce: str | None = None) -> str:
+    return f"public-sandbox-{institution_id}-{nonce or secrets.token_hex(8)}"
+
+
+def parse_public_token(token: str) -> tuple[Institution, str] | None:
+    m = _PUBLIC.fullmatch(token)
+    if not m or m.group(1) not in INSTITUTIONS_BY_ID:
+        return None
+    return INSTITUTIONS_BY_ID[m.group(1)], m.group(2)
+
+
+def access_token_for(institution_id: str, nonce: str) -> str:
+    return f"access-sandbox-{institution_id}-{nonce}-{_check(institution_id, nonce)}"
+
+
+def parse_access_token(token: str) -> tuple[Institution, str] | None:
+    """(institution, seed) for a valid sandbox access token, else None."""
+    if token == DEMO_ACCESS_TOKEN:
+        return INSTITUTIONS_BY_ID[_DEMO_INSTITUTION], "demo"
+    m = _ACCESS.fullmatch(token)
+    if not m or m.group(1) not in INSTITUTIONS_BY_ID or m.group(3) != _check(m.group(1), m.group(2)):
+        return None
+    return INSTITUTIONS_BY_ID[m.group(1)], m.group(2)

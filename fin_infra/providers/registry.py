@@ -1,0 +1,76 @@
+"""Provider names -> factories that build a provider from the environment, and auto-detection."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from fin_infra.banking.exceptions import ProviderConfigurationError
+from fin_infra.providers.base import BankingProvider
+
+ProviderFactory = Callable[..., BankingProvider]
+
+PROVIDER_ENV = "FIN_INFRA_BANKING_PROVIDER"
+
+
+def _sandbox(**options: Any) -> BankingProvider:
+    from fin_infra.providers.banking.sandbox import SandboxProvider
+
+    return SandboxProvider(**options)
+
+
+def _teller(**options: Any) -> BankingProvider:
+    raise ProviderConfigurationError(
+        "the Teller provider is not available in this version of fin-infra yet; use provider='sandbox' to work offline"
+    )
+
+
+def _plaid(**options: Any) -> BankingProvider:
+    raise ProviderConfigurationError(
+        "the Plaid provider is not available in this version of fin-infra yet; use provider='sandbox' to work offline"
+    )
+
+
+FACTORIES: dict[str, ProviderFactory] = {"sandbox": _sandbox, "teller": _teller, "plaid": _plaid}
+
+
+def _teller_certificate_path(env: Mapping[str, str]) -> str | None:
+    return env.get("TELLER_CERTIFICATE_PATH") or env.get("TELLER_CERT_PATH")
+
+
+def detect_provider(env: Mapping[str, str] | None = None) -> str:
+    """The provider name the environment asks for.
+
+    In order: ``FIN_INFRA_BANKING_PROVIDER``; ``TELLER_CERTIFICATE_PATH`` naming an existing file ->
+    teller; ``PLAID_CLIENT_ID`` set -> plaid; else a `ProviderConfigurationError` (a ValueError).
+    """
+    env = os.environ if env is None else env
+    explicit = env.get(PROVIDER_ENV, "").strip().lower()
+    if explicit:
+        return explicit
+    cert = _teller_certificate_path(env)
+    if cert and os.path.isfile(cert):
+        return "teller"
+    if env.get("PLAID_CLIENT_ID"):
+        return "plaid"
+    hint = ""
+    if cert:
+        hint = " (TELLER_CERTIFICATE_PATH is set but names no existing file)"
+    raise ProviderConfigurationError(
+        "No banking provider credentials found"
+        + hint
+        + ". Set TELLER_CERTIFICATE_PATH and TELLER_PRIVATE_KEY_PATH for Teller, or PLAID_CLIENT_ID and "
+        "PLAID_SECRET for Plaid, or FIN_INFRA_BANKING_PROVIDER to name one; "
+        "easy_banking(provider='sandbox') works offline with no credentials."
+    )
+
+
+def build_provider(name: str | None = None, **options: Any) -> BankingProvider:
+    """Build the provider called ``name`` (auto-detected from the environment when None)."""
+    chosen = (name or detect_provider()).strip().lower()
+    factory = FACTORIES.get(chosen)
+    if factory is None:
+        known = ", ".join(sorted(FACTORIES))
+        raise ProviderConfigurationError(f"unknown banking provider {chosen[:40]!r}; choose one of: {known}")
+    return factory(**options)
