@@ -1,0 +1,27 @@
+"""Helpers for testing apps built on fin-infra offline: provider emulators on real local servers.
+
+    from fin_infra.testing import serve_teller_emulator, serve_plaid_emulator
+
+Pytest fixtures (``teller_emulator``, ``plaid_emulator``) are registered automatically through the
+``pytest11`` entry point (`fin_infra.testing.plugin`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# public name -> module that defines it (imported lazily: emulators need the 'emulators' extra)
+_LAZY = {
+    "serve_teller_emulator": "fin_infra.testing.teller",
+    "serve_plaid_emulator": "fin_infra.testing.plaid",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fin_infra.testing' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

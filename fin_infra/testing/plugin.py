@@ -1,0 +1,30 @@
+"""The pytest plugin (``pytest11`` entry point): emulator fixtures for apps built on fin-infra.
+
+    def test_my_app(teller_emulator):
+        token = teller_emulator.enroll("username", "password")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture
+def teller_emulator() -> Iterator[Any]:
+    """A Teller emulator over real HTTPS + mTLS on 127.0.0.1, for one test."""
+    from fin_infra.testing import serve_teller_emulator
+
+    with serve_teller_emulator() as teller:
+        yield teller
+
+
+@pytest.fixture
+def plaid_emulator() -> Iterator[Any]:
+    """A Plaid emulator over real HTTP on 127.0.0.1, for one test."""
+    from fin_infra.testing import serve_plaid_emulator
+
+    with serve_plaid_emulator() as plaid:
+        yield plaid
