@@ -31,7 +31,12 @@ def redact(text: str) -> str:
 
 
 def _clean(value: Any) -> Any:
-    return redact(value) if isinstance(value, str) else value
+    if value is None or isinstance(value, (int, float)):
+        return value
+    # URLs and headers objects (httpx logs an httpx.URL) are checked through their text form.
+    text = value if isinstance(value, str) else str(value)
+    cleaned = redact(text)
+    return cleaned if cleaned != text else value
 
 
 class TokenRedactingFilter(logging.Filter):

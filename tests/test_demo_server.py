@@ -1,0 +1,73 @@
+"""The demo command really serves: uvicorn on a free port, real HTTP, and its access log never shows a token."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from fin_infra.providers.banking.sandbox import DEMO_ACCESS_TOKEN
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    port = free_port()
+    # The command `make demo` runs, on a free port (the Makefile's PORT variable sets it too).
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "examples.demo_app:app", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(base + "/banking/openapi.json", timeout=1)
+            break
+        except httpx.TransportError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("the demo app did not start:\n" + (proc.stdout.read() if proc.stdout else ""))
+            time.sleep(0.1)
+    yield base, proc
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_docs_and_accounts_over_real_http(demo: tuple[str, subprocess.Popen[str]]) -> None:
+    base, _ = demo
+    docs = httpx.get(base + "/banking/docs")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    r = httpx.get(base + "/banking/accounts", headers={"Authorization": f"Bearer {DEMO_ACCESS_TOKEN}"})
+    assert r.status_code == 200 and r.json()["count"] == 3
+    account = r.json()["accounts"][0]["id"]
+    history = httpx.get(base + "/banking/balance-history", params={"account_id": account},
+                        headers={"Authorization": f"Bearer {DEMO_ACCESS_TOKEN}"})
+    assert history.status_code == 200 and history.json()["count"] > 0, "the demo seeds balance history"
+
+
+def test_access_log_never_shows_the_token(demo: tuple[str, subprocess.Popen[str]]) -> None:
+    base, proc = demo
+    secret = "access-sandbox-ins_sandbox_chase-0123456789abcdef-deadbeef"
+    httpx.get(base + f"/banking/accounts?access_token={DEMO_ACCESS_TOKEN}&x=1")
+    httpx.get(base + f"/banking/accounts?access_token={secret}")
+    httpx.get(base + "/banking/accounts", headers={"Authorization": f"Bearer {secret}"})
+    httpx.get(base + "/banking/identity?access_token=plainsecretvalue")
+    proc.terminate()
+    out, _ = proc.communicate(timeout=10)
+    assert "GET /banking/accounts?access_token=[REDACTED]" in out, out[-2000:]
+    for leaked in (DEMO_ACCESS_TOKEN, secret, "plainsecretvalue"):
+        assert leaked not in out
