@@ -1,13 +1,13 @@
 """``python -m bench`` (or ``make bench``): run every benchmark in this folder, one after another.
 
-Each benchmark is a module here with a ``main()`` that prints its figures next to the comparison it is
-judged by; run one alone with ``python -m bench.<name>``.
+Each benchmark is a module here, run as ``__main__``, that prints its figures next to the comparison it
+is judged by; run one alone with ``python -m bench.<name>``.
 """
 
 from __future__ import annotations
 
-import importlib
 import pkgutil
+import runpy
 import sys
 from pathlib import Path
 
@@ -17,7 +17,7 @@ def main(names: list[str]) -> int:
     modules = sorted(m.name for m in pkgutil.iter_modules([str(here)]) if not m.name.startswith("_"))
     for name in names or modules:
         print(f"\n=== bench.{name} ===", flush=True)
-        importlib.import_module(f"bench.{name}").main()
+        runpy.run_module(f"bench.{name}", run_name="__main__", alter_sys=True)
     return 0
 
 
