@@ -10,6 +10,8 @@ for a token of your own: POST /banking/link, then POST /banking/exchange).
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,25 +19,33 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from fin_infra.banking import add_banking
-from fin_infra.banking.history import track_balance
+from fin_infra.banking.history import DATABASE_URL_ENV, atrack_balances
 from fin_infra.providers.banking.sandbox import DEMO_ACCESS_TOKEN, SandboxProvider
 
 sandbox = SandboxProvider()
+# Balance history persists in SQLite (FIN_INFRA_DATABASE_URL chooses another database).
+DATABASE_URL = os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{tempfile.gettempdir()}/fin_infra_demo.db"
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Give the balance-history route something to show: 90 days of the demo user's balances.
+    # Tracking a day again overwrites it, so restarting the demo never duplicates a day.
     today = dt.date.today()
+    snapshots = []
     for account in await sandbox.get_accounts(DEMO_ACCESS_TOKEN):
         series = await sandbox.get_balance_series(DEMO_ACCESS_TOKEN, account.id, today - dt.timedelta(days=90), today)
-        for day, balance in series:
-            track_balance(account_id=account.id, balance=balance, date=day, currency=account.currency)
+        snapshots += [
+            {"account_id": account.id, "balance": balance, "date": day, "currency": account.currency}
+            for day, balance in series
+        ]
+    await atrack_balances(snapshots, store=app.state.balance_store)
     yield
 
 
 app = FastAPI(title="fin-infra demo", lifespan=lifespan)
-add_banking(app, provider=sandbox)
+# track_balances: every GET /banking/balances (or /accounts) also records today's snapshot
+add_banking(app, provider=sandbox, database_url=DATABASE_URL, track_balances=True)
 
 
 @app.get("/", include_in_schema=False)

@@ -13,6 +13,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 
 from fin_infra import __version__
+from fin_infra.banking import history
+from fin_infra.banking.history.stores import BalanceStore
 from fin_infra.banking.redaction import install_log_redaction
 from fin_infra.banking.routes import build_banking_router
 from fin_infra.providers.base import BankingProvider
@@ -26,6 +28,9 @@ def add_banking(
     *,
     tags: list[str] | None = None,
     include_in_schema: bool = True,
+    database_url: str | None = None,
+    store: BalanceStore | None = None,
+    track_balances: bool = False,
     **provider_options: Any,
 ) -> BankingProvider:
     """Mount the banking API on ``app`` and return its provider.
@@ -36,15 +41,28 @@ def add_banking(
     and ``{prefix}/openapi.json`` for the banking routes alone. The provider is closed when the app
     shuts down, and stored on ``app.state.banking_provider``.
 
+    Balance history is kept in ``store``, else in the database at ``database_url`` (``sqlite:///f.db``,
+    ``postgresql://...``), else in the history module's default store (``FIN_INFRA_DATABASE_URL``, or
+    memory). Its schema is created at startup (and on first use), its connections closed at shutdown;
+    it is ``app.state.balance_store``. ``track_balances=True`` records a snapshot for every balance
+    fetched through ``{prefix}/balances`` and ``{prefix}/accounts``.
+
         >>> app = FastAPI()
-        >>> banking = add_banking(app, provider="sandbox")
+        >>> banking = add_banking(app, provider="sandbox", database_url="sqlite:///history.db")
     """
     prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
     instance = provider if isinstance(provider, BankingProvider) else build_provider(provider, **provider_options)
-    router = build_banking_router(instance, prefix=prefix, tags=tags)
+    if store is not None and database_url is not None:
+        raise ValueError("give add_banking either store= or database_url=, not both")
+    if store is None:
+        store = history.open_balance_store(database_url) if database_url else history.get_balance_store()
+    router = build_banking_router(
+        instance, prefix=prefix, tags=tags, history_store=store, track_balances=track_balances
+    )
     app.include_router(router, include_in_schema=include_in_schema)
     _mount_docs(app, router.routes, prefix, instance)
-    _close_on_shutdown(app, instance)
+    _close_on_shutdown(app, instance, store)
+    app.state.balance_store = store
     install_log_redaction()
 
     app.state.banking_provider = instance
@@ -78,15 +96,20 @@ def _mount_docs(app: FastAPI, routes: list[Any], prefix: str, provider: BankingP
     app.add_api_route(f"{prefix}/docs", docs, include_in_schema=False, methods=["GET"])
 
 
-def _close_on_shutdown(app: FastAPI, provider: BankingProvider) -> None:
+def _close_on_shutdown(app: FastAPI, provider: BankingProvider, store: BalanceStore) -> None:
     previous = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(a: Any) -> AsyncIterator[Any]:
-        async with previous(a) as state:
-            try:
-                yield state
-            finally:
-                await provider.aclose()
+        # before the app's own startup, which may already read or seed history
+        await store.create_schema()
+        try:
+            async with previous(a) as state:
+                try:
+                    yield state
+                finally:
+                    await provider.aclose()
+        finally:
+            await store.aclose()  # the store reconnects if it is used again
 
     app.router.lifespan_context = lifespan

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Depends, Query
 from starlette.responses import Response
 
 from fin_infra._json import dumps
 from fin_infra.banking import history as history_module
 from fin_infra.banking import problems
+from fin_infra.banking.history.stores import BalanceStore
+from fin_infra.banking.history.summary import summarize_history
 from fin_infra.banking.route_class import ProblemRoute
 from fin_infra.banking.schemas import (
     AccountsResponse,
@@ -24,6 +27,8 @@ from fin_infra.banking.security import AccessToken, OptionalAccessToken
 from fin_infra.models import Identity, LinkToken, TokenExchange
 from fin_infra.providers.base import BankingProvider
 from fin_infra.providers.dates import DEFAULT_WINDOW_DAYS
+
+log = logging.getLogger("fin_infra.banking")
 
 
 def json_response(content: Any, status_code: int = 200) -> Response:
@@ -52,10 +57,36 @@ PROVIDER_ERRORS = (
 
 
 def build_banking_router(
-    provider: BankingProvider, *, prefix: str = "/banking", tags: list[str] | None = None
+    provider: BankingProvider,
+    *,
+    prefix: str = "/banking",
+    tags: list[str] | None = None,
+    history_store: BalanceStore | None = None,
+    track_balances: bool = False,
 ) -> APIRouter:
-    """An `APIRouter` serving ``provider`` under ``prefix``. `add_banking` includes it into an app."""
+    """An `APIRouter` serving ``provider`` under ``prefix``. `add_banking` includes it into an app.
+
+    ``history_store`` serves ``/balance-history`` (default: the history module's default store);
+    with ``track_balances`` every balance fetched through ``/balances`` or ``/accounts`` is recorded.
+    """
     router = APIRouter(prefix=prefix, tags=list(tags or ["banking"]), route_class=ProblemRoute)
+
+    def balance_store() -> BalanceStore:
+        return history_store if history_store is not None else history_module.get_balance_store()
+
+    # a default, not an Annotated alias: FastAPI resolves string annotations in module globals only
+    history_dependency = Depends(balance_store)
+
+    async def record(store: BalanceStore, items: list[Any]) -> None:
+        if not track_balances:
+            return
+        try:
+            await history_module.atrack_balances(items, store=store)
+        except Exception as exc:
+            # the live balances are still served; a history outage must not take them down with it.
+            # Only the error's first line: drivers append the SQL parameters (balances) after it.
+            first_line = (str(exc).splitlines() or [""])[0][:200]
+            log.error("could not record balance history in %r: %s: %s", store, type(exc).__name__, first_line)
 
     @router.post(
         "/link",
@@ -85,8 +116,9 @@ def build_banking_router(
         summary="The user's bank accounts",
         responses=_problem_docs(*PROVIDER_ERRORS),
     )
-    async def accounts(token: AccessToken) -> Response:
+    async def accounts(token: AccessToken, store: BalanceStore = history_dependency) -> Response:
         items = await provider.get_accounts(token)
+        await record(store, items)
         return json_response({"accounts": items, "count": len(items)})
 
     @router.get(
@@ -116,8 +148,13 @@ def build_banking_router(
         summary="Live balances of every account",
         responses=_problem_docs(*PROVIDER_ERRORS, "account_not_found"),
     )
-    async def balances(token: AccessToken, account_id: Annotated[str | None, Query(max_length=256)] = None) -> Response:
+    async def balances(
+        token: AccessToken,
+        account_id: Annotated[str | None, Query(max_length=256)] = None,
+        store: BalanceStore = history_dependency,
+    ) -> Response:
         items = await provider.get_balances(token, account_id=account_id)
+        await record(store, items)
         return json_response({"balances": items, "count": len(items)})
 
     @router.get(
@@ -132,7 +169,7 @@ def build_banking_router(
     @router.get(
         "/balance-history",
         response_model=BalanceHistoryResponse,
-        summary="Daily balance snapshots of one account",
+        summary="Daily balance snapshots of one account, with summary statistics",
         responses=_problem_docs(*PROVIDER_ERRORS, "account_not_found"),
     )
     async def balance_history(
@@ -140,6 +177,7 @@ def build_banking_router(
         account_id: Annotated[str, Query(min_length=1, max_length=256)],
         start_date: Annotated[dt.date | None, Query()] = None,
         end_date: Annotated[dt.date | None, Query()] = None,
+        store: BalanceStore = history_dependency,
     ) -> Response:
         end = end_date or dt.date.today()
         start = start_date or end - dt.timedelta(days=DEFAULT_WINDOW_DAYS)
@@ -149,8 +187,17 @@ def build_banking_router(
         visible = {a.id for a in await provider.get_accounts(token)}
         if account_id not in visible:
             return problems.problem("account_not_found", "no account with that id for this access token")
-        snapshots = history_module.get_balance_history(account_id, start, end)
+        snapshots = await history_module.aget_balance_history(account_id, start, end, store=store)
         points = [{"date": s.date, "balance": s.balance, "currency": s.currency} for s in snapshots]
-        return json_response({"account_id": account_id, "history": points, "count": len(points)})
+        return json_response(
+            {
+                "account_id": account_id,
+                "history": points,
+                "count": len(points),
+                "start_date": start,
+                "end_date": end,
+                "summary": summarize_history(snapshots),
+            }
+        )
 
     return router

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
+from fin_infra.banking.history.summary import BalanceSummary
 from fin_infra.models import Balance, BankAccount, Transaction
 from fin_infra.models._money import Money
 
@@ -81,3 +82,6 @@ class BalanceHistoryResponse(BaseModel):
     account_id: str
     history: list[HistoryPoint]
     count: int
+    start_date: dt.date
+    end_date: dt.date
+    summary: BalanceSummary
