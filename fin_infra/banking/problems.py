@@ -28,6 +28,8 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "unsupported_operation": (501, "Not supported by this provider"),
     "validation_error": (422, "Invalid request"),
     "internal_error": (500, "Internal error"),
+    "webhook_unverified": (401, "Webhook signature not verified"),
+    "payload_too_large": (413, "Request body too large"),
 }
 
 

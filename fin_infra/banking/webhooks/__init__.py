@@ -1,0 +1,52 @@
+"""Verified, replay-safe Plaid and Teller webhooks.
+
+    from fin_infra.banking.webhooks import verify_plaid_webhook, verify_teller_webhook, Webhooks
+
+    ok = verify_plaid_webhook(request.headers, await request.body())            # bool, never raises
+    ok = verify_teller_webhook(request.headers, await request.body(), ["whsec_..."])
+
+    webhooks = Webhooks()
+
+    @webhooks.on("TRANSACTIONS", "SYNC_UPDATES_AVAILABLE")
+    async def on_sync(event): ...
+
+    add_banking(app, webhooks=webhooks)   # POST /banking/webhooks/plaid and /banking/webhooks/teller
+
+Plaid verification needs `cryptography`: ``pip install 'fin-infra[webhooks]'``.
+"""
+
+from fin_infra.banking.webhooks._common import Verdict
+from fin_infra.banking.webhooks.plaid import (
+    PlaidWebhookVerifier,
+    default_plaid_verifier,
+    verify_plaid_webhook,
+    verify_plaid_webhook_async,
+)
+from fin_infra.banking.webhooks.plaid_keys import PlaidKey, PlaidKeySource
+from fin_infra.banking.webhooks.registry import WebhookEvent, Webhooks
+from fin_infra.banking.webhooks.replay import MemoryReplayStore, RedisReplayStore, ReplayStore
+from fin_infra.banking.webhooks.router import build_webhook_router
+from fin_infra.banking.webhooks.teller import (
+    check_teller_webhook,
+    verify_teller_webhook,
+    verify_teller_webhook_async,
+)
+
+__all__ = [
+    "MemoryReplayStore",
+    "PlaidKey",
+    "PlaidKeySource",
+    "PlaidWebhookVerifier",
+    "RedisReplayStore",
+    "ReplayStore",
+    "Verdict",
+    "WebhookEvent",
+    "Webhooks",
+    "build_webhook_router",
+    "check_teller_webhook",
+    "default_plaid_verifier",
+    "verify_plaid_webhook",
+    "verify_plaid_webhook_async",
+    "verify_teller_webhook",
+    "verify_teller_webhook_async",
+]

@@ -1,0 +1,261 @@
+"""Plaid's webhook verification keys: fetched from ``/webhook_verification_key/get``, cached by key id.
+
+A webhook names its signing key by ``kid``. The first time a ``kid`` is seen, its key is fetched
+with the app's Plaid credentials (one request, shared by concurrent webhooks); later webhooks use
+the cache. A new ``kid`` means Plaid has rotated, so every other cached key is re-checked with
+Plaid before it is trusted again (that is how a rotated-out key's ``expired_at`` is learnt).
+Key ids Plaid calls invalid are remembered for a while, and fetches of new ids are rate-limited, so
+forged webhooks with made-up ids can't turn the endpoint into a flood of requests to Plaid.
+
+    >>> keys = PlaidKeySource(client_id="...", secret="...", environment="sandbox")
+    >>> # key = await keys.get("6c5516e1-92dc-479e-a8ff-5a51992e0001")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from fin_infra.banking.exceptions import ProviderConfigurationError
+from fin_infra.banking.webhooks._jws import ec_public_key_from_jwk
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+log = logging.getLogger("fin_infra.banking.webhooks")
+
+PLAID_HOSTS = {"sandbox": "https://sandbox.plaid.com", "production": "https://production.plaid.com"}
+KEY_PATH = "/webhook_verification_key/get"
+PLAID_VERSION = "2020-09-14"
+
+
+class KeyLookupError(Exception):
+    """No usable key for a ``kid``; ``reason`` is a short word for logs, ``retryable`` if not the sender's fault."""
+
+    def __init__(self, reason: str, *, retryable: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class PlaidKey:
+    """One verification key as Plaid served it."""
+
+    kid: str
+    public_key: ec.EllipticCurvePublicKey
+    created_at: int | None
+    expired_at: int | None
+    fetched_at: float
+
+    def expired(self, now: float) -> bool:
+        """A key with ``expired_at`` in the past was rotated out and signs nothing valid any more."""
+        return self.expired_at is not None and self.expired_at <= now
+
+
+def plaid_base_url(
+    environment: str | None = None, base_url: str | None = None, env: Mapping[str, str] | None = None
+) -> str:
+    """``base_url``, else ``PLAID_BASE_URL``, else the host of ``environment`` / ``PLAID_ENVIRONMENT`` (sandbox)."""
+    env = os.environ if env is None else env
+    url = base_url or env.get("PLAID_BASE_URL")
+    if url:
+        return url.rstrip("/")
+    name = (environment or env.get("PLAID_ENVIRONMENT") or env.get("PLAID_ENV") or "sandbox").strip().lower()
+    if name not in PLAID_HOSTS:
+        raise ProviderConfigurationError(
+            f"PLAID_ENVIRONMENT must be one of {', '.join(sorted(PLAID_HOSTS))} (or set PLAID_BASE_URL)"
+        )
+    return PLAID_HOSTS[name]
+
+
+class PlaidKeySource:
+    """Fetch and cache Plaid's webhook verification keys.
+
+    Credentials default to ``PLAID_CLIENT_ID`` / ``PLAID_SECRET`` and the host to ``PLAID_BASE_URL``
+    or ``PLAID_ENVIRONMENT``, read when the first key is fetched. ``transport`` (any httpx async
+    transport, e.g. ``httpx.ASGITransport(emulator_app)``) replaces the network, as in httpx itself.
+    """
+
+    def __init__(
+        self,
+        *,
+        client_id: str | None = None,
+        secret: str | None = None,
+        environment: str | None = None,
+        base_url: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 10.0,
+        recheck_after: float = 24 * 3600.0,
+        invalid_kid_ttl: float = 600.0,
+        fetches_per_minute: int = 30,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._client_id = client_id
+        self._secret = secret
+        self._environment = environment
+        self._base_url = base_url
+        self._transport = transport
+        self._timeout = timeout
+        self._recheck_after = recheck_after
+        self._invalid_kid_ttl = invalid_kid_ttl
+        self._fetches_per_minute = fetches_per_minute
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._keys: dict[str, PlaidKey] = {}
+        self._recheck: set[str] = set()  # cached kids that must be re-fetched before their next use
+        self._invalid: dict[str, float] = {}  # kid -> until when Plaid's "invalid key id" is remembered
+        self._fetch_times: deque[float] = deque()
+        self._inflight: dict[tuple[int, str], asyncio.Task[PlaidKey]] = {}
+        self.fetch_count = 0
+        """How many times a key was requested from Plaid (for tests and metrics)."""
+
+    # --- cache ------------------------------------------------------------------------------------
+
+    def cached(self, kid: str) -> PlaidKey | None:
+        """The cached key for ``kid`` if it can be used without asking Plaid, else None."""
+        with self._lock:
+            key = self._keys.get(kid)
+            if key is None or kid in self._recheck or self._clock() - key.fetched_at > self._recheck_after:
+                return None
+            return key
+
+    def known_invalid(self, kid: str) -> bool:
+        """True if Plaid said recently that ``kid`` is not one of its keys."""
+        with self._lock:
+            until = self._invalid.get(kid)
+            return until is not None and until > self._clock()
+
+    def clear(self) -> None:
+        """Forget every cached key (the next webhook fetches again)."""
+        with self._lock:
+            self._keys.clear()
+            self._recheck.clear()
+            self._invalid.clear()
+            self._fetch_times.clear()
+
+    # --- fetching ---------------------------------------------------------------------------------
+
+    async def get(self, kid: str) -> PlaidKey:
+        """The key for ``kid``, from the cache or from Plaid; raises `KeyLookupError`."""
+        key = self.cached(kid)
+        if key is not None:
+            return key
+        if self.known_invalid(kid):
+            raise KeyLookupError("unknown_kid", retryable=False)
+        loop = asyncio.get_running_loop()
+        slot = (id(loop), kid)
+        task = self._inflight.get(slot)
+        if task is None:
+            # One fetch per kid at a time: a burst of webhooks signed by a new key asks Plaid once.
+            task = loop.create_task(self._fetch(kid))
+            self._inflight[slot] = task
+            task.add_done_callback(lambda _t: self._inflight.pop(slot, None))
+        return await asyncio.shield(task)
+
+    def _take_fetch_budget(self) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            while self._fetch_times and now - self._fetch_times[0] > 60.0:
+                self._fetch_times.popleft()
+            if len(self._fetch_times) >= self._fetches_per_minute:
+                return False
+            self._fetch_times.append(now)
+            return True
+
+    def _credentials(self) -> tuple[str, str, str]:
+        client_id = self._client_id or os.environ.get("PLAID_CLIENT_ID")
+        secret = self._secret or os.environ.get("PLAID_SECRET")
+        if not client_id or not secret:
+            raise ProviderConfigurationError(
+                "verifying Plaid webhooks needs PLAID_CLIENT_ID and PLAID_SECRET (to fetch Plaid's verification keys)"
+            )
+        return client_id, secret, plaid_base_url(self._environment, self._base_url)
+
+    async def _fetch(self, kid: str) -> PlaidKey:
+        if not self._take_fetch_budget():
+            log.warning("plaid webhook key fetch throttled: too many new key ids in the last minute")
+            raise KeyLookupError("key_fetch_throttled", retryable=True)
+        try:
+            client_id, secret, base_url = self._credentials()
+        except ProviderConfigurationError as exc:
+            log.error("%s", exc)
+            raise KeyLookupError("not_configured", retryable=True) from exc
+        self.fetch_count += 1
+        try:
+            # A fresh client per fetch: fetches are rare (once per key per day), and a pooled client
+            # would be bound to one event loop while this runs on the app's loop and the sync portal's.
+            async with httpx.AsyncClient(transport=self._transport, timeout=self._timeout) as client:
+                response = await client.post(
+                    base_url + KEY_PATH,
+                    json={"client_id": client_id, "secret": secret, "key_id": kid},
+                    headers={"Plaid-Version": PLAID_VERSION},
+                )
+        except httpx.HTTPError as exc:
+            log.warning("plaid webhook key fetch failed: %s", type(exc).__name__)
+            raise KeyLookupError("key_unavailable", retryable=True) from exc
+        return self._store(kid, response)
+
+    def _store(self, kid: str, response: httpx.Response) -> PlaidKey:
+        data = _json(response)
+        if response.status_code != 200:
+            error_code = data.get("error_code") if isinstance(data, dict) else None
+            request_id = data.get("request_id") if isinstance(data, dict) else None
+            if error_code == "INVALID_WEBHOOK_VERIFICATION_KEY_ID":
+                with self._lock:
+                    self._invalid[kid] = self._clock() + self._invalid_kid_ttl
+                    self._keys.pop(kid, None)
+                raise KeyLookupError("unknown_kid", retryable=False)
+            log.error(
+                "plaid webhook key fetch refused: status=%s error_code=%s request_id=%s",
+                response.status_code,
+                error_code,
+                request_id,
+            )
+            raise KeyLookupError("key_unavailable", retryable=True)
+        jwk = data.get("key") if isinstance(data, dict) else None
+        try:
+            if not isinstance(jwk, dict) or jwk.get("kid", kid) != kid:
+                raise ValueError("the answer holds no key for this id")
+            key = PlaidKey(
+                kid=kid,
+                public_key=ec_public_key_from_jwk(jwk),
+                created_at=_int_or_none(jwk.get("created_at")),
+                expired_at=_int_or_none(jwk.get("expired_at")),
+                fetched_at=self._clock(),
+            )
+        except ValueError as exc:
+            log.error("plaid webhook key unusable: %s", exc)
+            raise KeyLookupError("key_unavailable", retryable=True) from exc
+        with self._lock:
+            if kid not in self._keys:
+                # A key id never seen before: Plaid rotated. The keys cached so far may have been
+                # rotated out since, so each is re-fetched (learning its expired_at) before next use.
+                self._recheck.update(k for k in self._keys if k != kid)
+            self._keys[kid] = key
+            self._recheck.discard(kid)
+        return key
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("created_at / expired_at must be unix seconds")
+    return int(value)

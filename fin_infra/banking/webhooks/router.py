@@ -1,0 +1,163 @@
+"""The webhook routes `add_banking(app, webhooks=...)` mounts: ``POST {prefix}/webhooks/plaid|teller``.
+
+Each route reads the raw body (refusing one over ``max_body_bytes``), verifies it before parsing
+anything, and answers:
+
+- 401 problem+json ``webhook_unverified`` to anything unverified, logged with the reason and the
+  client address, never the body or the signature;
+- 503 ``provider_unavailable`` when Plaid's key endpoint can't be reached (not the sender's fault:
+  Plaid retries later, and by then the key is usually there);
+- 200 ``{"status": "duplicate"}`` to a replay of a delivery already accepted: nothing runs;
+- 200 ``{"status": "accepted"}`` to a genuine first delivery, and only then are the handlers run.
+
+Handlers run after the 200 has been sent (a Starlette background task). Plaid retries any answer
+that is not 200 within 10 s, for up to 24 hours; answering before the handlers run keeps the
+answer fast, and means a handler's exception can't become a non-200 and a retry storm. The
+exception is logged (``fin_infra.banking.webhooks``) and the delivery stays accepted: a replay of
+it is still ignored. So make handlers idempotent and let them recover on their own (for Plaid, the
+next ``/transactions/sync`` picks up whatever a failed handler missed).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.background import BackgroundTask
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+
+from fin_infra._json import dumps
+from fin_infra.banking import problems
+from fin_infra.banking.route_class import ProblemRoute
+from fin_infra.banking.webhooks._common import Verdict
+from fin_infra.banking.webhooks.registry import ProviderName, WebhookEvent, Webhooks
+from fin_infra.banking.webhooks.teller import check_teller_webhook
+
+log = logging.getLogger("fin_infra.banking.webhooks")
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Verified: `accepted` (handlers run after this answer) or `duplicate` (ignored)"},
+    401: {
+        "description": "`webhook_unverified`: missing, forged or stale signature",
+        "content": {problems.PROBLEM_JSON: {}},
+    },
+    413: {"description": "`payload_too_large`", "content": {problems.PROBLEM_JSON: {}}},
+    503: {"description": "`provider_unavailable`: Plaid's verification key could not be fetched; retried by Plaid"},
+}
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _refused(provider: str, request: Request, verdict: Verdict) -> Response:
+    client = request.client.host if request.client else "-"
+    log.warning("refused %s webhook from %s: %s", provider, client, verdict.reason)
+    if verdict.retryable:
+        return problems.problem(
+            "provider_unavailable", f"the {provider} webhook can't be verified right now; retry later", status=503
+        )
+    return problems.problem("webhook_unverified", f"the {provider} webhook signature could not be verified")
+
+
+def _event(provider: ProviderName, body: bytes, delivery_id: str) -> WebhookEvent | None:
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    if provider == "plaid":
+        kind, code, item = data.get("webhook_type"), data.get("webhook_code"), data.get("item_id")
+    else:
+        inner = data.get("payload")
+        inner = inner if isinstance(inner, dict) else {}
+        kind, code, item = data.get("type"), None, inner.get("enrollment_id")
+        event_id = data.get("id")
+        if isinstance(event_id, str) and event_id:
+            delivery_id = "teller:" + event_id  # a retry of the same event is the same delivery
+    if not isinstance(kind, str) or not kind:
+        return None
+    return WebhookEvent(
+        provider=provider,
+        type=kind,
+        code=code if isinstance(code, str) else None,
+        item_id=item if isinstance(item, str) else None,
+        delivery_id=delivery_id,
+        payload=data,
+    )
+
+
+def build_webhook_router(webhooks: Webhooks, *, prefix: str = "/banking", tags: list[str] | None = None) -> APIRouter:
+    """An `APIRouter` with ``POST {prefix}/webhooks/plaid`` and ``POST {prefix}/webhooks/teller``."""
+    router = APIRouter(prefix=prefix, tags=list(tags or ["banking webhooks"]), route_class=ProblemRoute)
+
+    async def accept(provider: ProviderName, request: Request, verdict: Verdict, body: bytes, ttl: float) -> Response:
+        event = _event(provider, body, verdict.delivery_id or "")
+        if event is None:
+            log.warning("verified %s webhook has no JSON object with a type; ignored", provider)
+            return problems.problem("validation_error", f"the {provider} webhook body is not a webhook event")
+        if not await webhooks.replay_store.add_if_new(event.delivery_id, ttl):
+            log.info("%s webhook %s/%s is a replay; ignored", provider, event.type, event.code)
+            return Response(dumps({"status": "duplicate"}), media_type="application/json")
+        return Response(
+            dumps({"status": "accepted"}),
+            media_type="application/json",
+            background=BackgroundTask(webhooks.dispatch, event),
+        )
+
+    async def read(request: Request) -> bytes | Response:
+        try:
+            return await _read_body(request, webhooks.max_body_bytes)
+        except _TooLarge:
+            return problems.problem(
+                "payload_too_large", f"webhook bodies are limited to {webhooks.max_body_bytes} bytes"
+            )
+        except ClientDisconnect:
+            return Response(status_code=400)
+
+    @router.post("/webhooks/plaid", summary="Receive a Plaid webhook (verified, replay-safe)", responses=_RESPONSES)
+    async def plaid_webhook(request: Request) -> Response:
+        body = await read(request)
+        if isinstance(body, Response):
+            return body
+        verdict = await webhooks.plaid.check_async(request.headers, body)
+        if not verdict.ok:
+            return _refused("plaid", request, verdict)
+        return await accept("plaid", request, verdict, body, webhooks.plaid.replay_window + 60.0)
+
+    @router.post("/webhooks/teller", summary="Receive a Teller webhook (verified, replay-safe)", responses=_RESPONSES)
+    async def teller_webhook(request: Request) -> Response:
+        body = await read(request)
+        if isinstance(body, Response):
+            return body
+        verdict = check_teller_webhook(
+            request.headers, body, webhooks.teller_secrets, tolerance=webhooks.teller_tolerance
+        )
+        if not verdict.ok:
+            return _refused("teller", request, verdict)
+        return await accept(
+            "teller", request, verdict, body, max(webhooks.teller_replay_ttl, webhooks.teller_tolerance)
+        )
+
+    return router
+
+
+__all__ = ["build_webhook_router"]
