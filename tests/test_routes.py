@@ -34,10 +34,12 @@ async def test_accounts(client: httpx.AsyncClient) -> None:
 
 
 async def test_transactions_in_range(client: httpx.AsyncClient) -> None:
-    r = await client.get("/banking/transactions?start_date=2025-01-01&end_date=2025-01-31", headers=AUTH)
+    # the whole month on one page (the default page holds 50; the month has more)
+    r = await client.get("/banking/transactions?start_date=2025-01-01&end_date=2025-01-31&page_size=200", headers=AUTH)
     assert r.status_code == 200
     body = r.json()
     txns = body["transactions"]
+    assert body["total"] == body["count"] == len(txns) > 50
     assert txns and all("2025-01-01" <= t["date"] <= "2025-01-31" for t in txns)
     assert {t["category"] for t in txns} >= {"Food & Drink", "Income", "Rent & Housing"}
     assert any(t["amount"] < 0 for t in txns) and any(t["amount"] > 0 for t in txns)

@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, JSONResponse
 from fin_infra import __version__
 from fin_infra.banking import history
 from fin_infra.banking.history.stores import BalanceStore
+from fin_infra.banking.query import TransactionCache, make_cache
 from fin_infra.banking.redaction import install_log_redaction
 from fin_infra.banking.routes import build_banking_router
 from fin_infra.providers.base import BankingProvider
@@ -31,6 +32,9 @@ def add_banking(
     database_url: str | None = None,
     store: BalanceStore | None = None,
     track_balances: bool = False,
+    cache_url: str | None = None,
+    cache_ttl: float | None = None,
+    transactions_cache: TransactionCache | None = None,
     **provider_options: Any,
 ) -> BankingProvider:
     """Mount the banking API on ``app`` and return its provider.
@@ -47,6 +51,10 @@ def add_banking(
     it is ``app.state.balance_store``. ``track_balances=True`` records a snapshot for every balance
     fetched through ``{prefix}/balances`` and ``{prefix}/accounts``.
 
+    Fetched transaction ranges are cached so paging does not refetch: in ``transactions_cache``, else
+    at ``cache_url`` (``redis://127.0.0.1:6379/0``, ``memory://``) for ``cache_ttl`` seconds (default
+    120; 0 turns it off), else as ``FIN_INFRA_CACHE_URL`` / ``FIN_INFRA_CACHE_TTL`` say (memory, 120 s).
+
         >>> app = FastAPI()
         >>> banking = add_banking(app, provider="sandbox", database_url="sqlite:///history.db")
     """
@@ -56,9 +64,18 @@ def add_banking(
         raise ValueError("give add_banking either store= or database_url=, not both")
     if store is None:
         store = history.open_balance_store(database_url) if database_url else history.get_balance_store()
+    if transactions_cache is None and (cache_url is not None or cache_ttl is not None):
+        transactions_cache = make_cache(cache_url, ttl=cache_ttl)
     router = build_banking_router(
-        instance, prefix=prefix, tags=tags, history_store=store, track_balances=track_balances
+        instance,
+        prefix=prefix,
+        tags=tags,
+        history_store=store,
+        track_balances=track_balances,
+        transactions_cache=transactions_cache,
     )
+    if transactions_cache is not None:
+        _close_cache_on_shutdown(app, transactions_cache)
     app.include_router(router, include_in_schema=include_in_schema)
     _mount_docs(app, router.routes, prefix, instance)
     _close_on_shutdown(app, instance, store)
@@ -111,5 +128,19 @@ def _close_on_shutdown(app: FastAPI, provider: BankingProvider, store: BalanceSt
                     await provider.aclose()
         finally:
             await store.aclose()  # the store reconnects if it is used again
+
+    app.router.lifespan_context = lifespan
+
+
+def _close_cache_on_shutdown(app: FastAPI, cache: TransactionCache) -> None:
+    previous = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: Any) -> AsyncIterator[Any]:
+        try:
+            async with previous(a) as state:
+                yield state
+        finally:
+            await cache.aclose()
 
     app.router.lifespan_context = lifespan

@@ -7,6 +7,7 @@ import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
+from starlette.requests import Request
 from starlette.responses import Response
 
 from fin_infra._json import dumps
@@ -14,6 +15,8 @@ from fin_infra.banking import history as history_module
 from fin_infra.banking import problems
 from fin_infra.banking.history.stores import BalanceStore
 from fin_infra.banking.history.summary import summarize_history
+from fin_infra.banking.query import QueryError, TransactionCache, TransactionQueryParams
+from fin_infra.banking.query.response import page_body
 from fin_infra.banking.route_class import ProblemRoute
 from fin_infra.banking.schemas import (
     AccountsResponse,
@@ -63,11 +66,14 @@ def build_banking_router(
     tags: list[str] | None = None,
     history_store: BalanceStore | None = None,
     track_balances: bool = False,
+    transactions_cache: TransactionCache | None = None,
 ) -> APIRouter:
     """An `APIRouter` serving ``provider`` under ``prefix``. `add_banking` includes it into an app.
 
     ``history_store`` serves ``/balance-history`` (default: the history module's default store);
     with ``track_balances`` every balance fetched through ``/balances`` or ``/accounts`` is recorded.
+    ``transactions_cache`` keeps fetched transaction ranges for paging (default: the provider's, from the
+    environment: see `fin_infra.banking.query.cache_from_env`).
     """
     router = APIRouter(prefix=prefix, tags=list(tags or ["banking"]), route_class=ProblemRoute)
 
@@ -121,26 +127,26 @@ def build_banking_router(
         await record(store, items)
         return json_response({"accounts": items, "count": len(items)})
 
+    if transactions_cache is not None:
+        provider.set_transactions_cache(transactions_cache)
+
     @router.get(
         "/transactions",
         response_model=TransactionsResponse,
-        summary="Transactions in a date range",
+        summary="Transactions in a date range: filtered, sorted, one page at a time",
+        description="Filters compose with AND; amounts bound the absolute amount, bounds included. "
+        "Default order: newest first. A page past the end is empty, with the right `total`.",
         responses=_problem_docs(*PROVIDER_ERRORS, "account_not_found"),
     )
     async def transactions(
-        token: AccessToken,
-        start_date: Annotated[
-            dt.date | None, Query(description="first day, inclusive (default: 30 days before end_date)")
-        ] = None,
-        end_date: Annotated[dt.date | None, Query(description="last day, inclusive (default: today)")] = None,
-        account_id: Annotated[str | None, Query(max_length=256)] = None,
+        request: Request, token: AccessToken, params: Annotated[TransactionQueryParams, Query()]
     ) -> Response:
-        end = end_date or dt.date.today()
-        start = start_date or end - dt.timedelta(days=DEFAULT_WINDOW_DAYS)
-        if start > end:
-            return problems.invalid_field("start_date", "must not be after end_date")
-        items = await provider.get_transactions(token, start, end, account_id=account_id)
-        return json_response({"transactions": items, "count": len(items), "start_date": start, "end_date": end})
+        try:
+            query = params.to_query()
+        except QueryError as exc:
+            return problems.invalid_field(exc.field, exc.message)
+        result = await provider.transaction_queries.run(token, query)
+        return Response(page_body(result, request.url.path), media_type="application/json")
 
     @router.get(
         "/balances",

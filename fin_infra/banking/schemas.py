@@ -61,8 +61,19 @@ class AccountsResponse(BaseModel):
 
 
 class TransactionsResponse(BaseModel):
+    """One page of ``GET {prefix}/transactions``; ``next``/``previous`` are relative URLs keeping the other
+    parameters (never the access token), null when there is no such page."""
+
     transactions: list[Transaction]
-    count: int
+    count: int = Field(description="transactions on this page")
+    total: int = Field(description="transactions matching the filters, on all pages")
+    page: int
+    page_size: int
+    total_pages: int = Field(description="0 when nothing matches")
+    has_next: bool
+    has_previous: bool
+    next: str | None = Field(description="the next page's URL (path and query), or null")
+    previous: str | None = Field(description="the previous page's URL (path and query), or null")
     start_date: dt.date
     end_date: dt.date
 

@@ -12,15 +12,22 @@ also works inside a running event loop (see `fin_infra._sync`).
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fin_infra._sync import run_sync
 from fin_infra.banking.exceptions import UnsupportedOperationError
 from fin_infra.models import Balance, BankAccount, Identity, LinkToken, TokenExchange, Transaction
 
+if TYPE_CHECKING:
+    from fin_infra.banking.query import TransactionCache, TransactionPage, TransactionQueries
+
 DateLike = dt.date | str | None
+AmountLike = Decimal | float | int | str | None
+_queries_lock = threading.Lock()
 
 
 class BankingProvider(ABC):
@@ -80,6 +87,76 @@ class BankingProvider(ABC):
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
+    # --- transaction queries: filters, sorting, paging over a cached fetch (fin_infra.banking.query) ---
+
+    @property
+    def transaction_queries(self) -> TransactionQueries:
+        """The query layer over this provider's transactions (cache from the environment unless set)."""
+        queries: TransactionQueries | None = self.__dict__.get("_fin_infra_queries")
+        if queries is None:
+            from fin_infra.banking.query import TransactionQueries
+
+            with _queries_lock:
+                queries = self.__dict__.get("_fin_infra_queries")
+                if queries is None:
+                    queries = TransactionQueries(self)
+                    self.__dict__["_fin_infra_queries"] = queries
+        return queries
+
+    def set_transactions_cache(self, cache: TransactionCache) -> None:
+        """Keep fetched transaction ranges in ``cache`` (see `fin_infra.banking.query.make_cache`)."""
+        from fin_infra.banking.query import TransactionQueries
+
+        with _queries_lock:
+            self.__dict__["_fin_infra_queries"] = TransactionQueries(self, cache)
+
+    async def query_transactions(
+        self,
+        access_token: str,
+        start_date: DateLike = None,
+        end_date: DateLike = None,
+        *,
+        account_id: str | None = None,
+        min_amount: AmountLike = None,
+        max_amount: AmountLike = None,
+        merchant_name: str | None = None,
+        category: str | None = None,
+        exclude_pending: bool = False,
+        sort_by: str = "date",
+        sort_order: str = "desc",
+        page: int | None = None,
+        page_size: int | None = None,
+    ) -> TransactionPage:
+        """Transactions in range, filtered, sorted and paged: the async twin of `transactions`.
+
+        Filters compose with AND: ``min_amount``/``max_amount`` bound the absolute amount (inclusive),
+        ``merchant_name`` is a case-insensitive partial match, ``category`` exact. ``sort_by`` is
+        ``date``, ``amount`` or ``merchant``, ``sort_order`` ``asc`` or ``desc`` (default newest first).
+        ``page`` counts from 1 (``page_size`` 1-200, default 50 once either is given); without them the
+        whole result is one page. The fetched range is cached briefly, so paging does not refetch.
+        Bad arguments raise `fin_infra.banking.query.QueryError` (a ValueError naming the field).
+
+            >>> page = await banking.query_transactions(token, "2025-01-01", "2025-01-31", sort_by="amount", page=1)
+            >>> page.total, page.total_pages, page.has_next
+        """
+        from fin_infra.banking.query import TransactionQuery
+
+        query = TransactionQuery.build(
+            start_date,
+            end_date,
+            account_id=account_id,
+            min_amount=min_amount,
+            max_amount=max_amount,
+            merchant_name=merchant_name,
+            category=category,
+            exclude_pending=exclude_pending,
+            sort_by=sort_by,
+            sort_order=sort_order,
+            page=page,
+            page_size=page_size,
+        )
+        return await self.transaction_queries.page(access_token, query)
+
     # --- synchronous face (documented calls for scripts and jobs) --------------------------------
 
     def accounts(self, access_token: str) -> list[BankAccount]:
@@ -93,9 +170,40 @@ class BankingProvider(ABC):
         end_date: DateLike = None,
         *,
         account_id: str | None = None,
-    ) -> list[Transaction]:
-        """Synchronous `get_transactions`."""
-        return run_sync(self.get_transactions(access_token, start_date, end_date, account_id=account_id))
+        min_amount: AmountLike = None,
+        max_amount: AmountLike = None,
+        merchant_name: str | None = None,
+        category: str | None = None,
+        exclude_pending: bool = False,
+        sort_by: str = "date",
+        sort_order: str = "desc",
+        page: int | None = None,
+        page_size: int | None = None,
+    ) -> TransactionPage:
+        """Synchronous `query_transactions`: a `TransactionPage`, a ``list[Transaction]`` with ``.total`` etc.
+
+        Without ``page``/``page_size`` every matching transaction comes back (one page), newest first.
+
+            >>> txns = banking.transactions(access_token=token, start_date="2025-01-01", end_date="2025-01-31",
+            ...                             min_amount=10, category="Food & Drink", sort_by="amount", page=2)
+        """
+        return run_sync(
+            self.query_transactions(
+                access_token,
+                start_date,
+                end_date,
+                account_id=account_id,
+                min_amount=min_amount,
+                max_amount=max_amount,
+                merchant_name=merchant_name,
+                category=category,
+                exclude_pending=exclude_pending,
+                sort_by=sort_by,
+                sort_order=sort_order,
+                page=page,
+                page_size=page_size,
+            )
+        )
 
     def balances(self, access_token: str, *, account_id: str | None = None) -> list[Balance]:
         """Synchronous `get_balances`."""

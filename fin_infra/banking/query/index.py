@@ -1,0 +1,175 @@
+"""`TransactionIndex`: one fetched range, prepared once so that every query over it is cheap.
+
+Built when a range is fetched (and cached with it): the three sort orders, inverted indexes by
+category and by casefolded merchant text, the absolute amounts in order (so amount bounds are two
+binary searches), the set of settled transactions, and each transaction's JSON, made when first
+served. A query then intersects a few prepared sets, walks or sorts by a precomputed rank, and
+remembers its ordered result, so the next page of the same query is a slice.
+
+Results are the same as the plain functions in `filters` and `sorting` (the tests check it).
+
+    >>> from fin_infra.models import Transaction
+    >>> txns = [Transaction(id=f"t{i}", account_id="a", amount=-i, date="2025-01-02", description=f"shop {i}")
+    ...         for i in range(1, 6)]
+    >>> index = TransactionIndex(txns, start=dt.date(2025, 1, 1), end=dt.date(2025, 1, 31))
+    >>> q = TransactionQuery.build("2025-01-01", "2025-01-31", min_amount=2, sort_by="amount", page_size=2)
+    >>> [index.transactions[i].id for i in index.page(q)[0]], index.page(q)[1]
+    (['t5', 't4'], 4)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from fin_infra._json import dumps
+from fin_infra.banking.query.filters import categories, merchant_text
+from fin_infra.banking.query.paging import page_bounds
+from fin_infra.banking.query.value import SORT_FIELDS, TransactionQuery
+from fin_infra.models import Transaction
+
+_EMPTY: frozenset[int] = frozenset()
+_REMEMBERED_SELECTIONS = 16  # ordered results kept per range: the pages of recent queries are slices
+
+
+class TransactionIndex:
+    """The transactions of one fetch (``start``..``end`` inclusive, one account or all), prepared for queries.
+
+    Transactions outside the range or account asked for are dropped here, whatever the provider sent.
+    Immutable once built, apart from caches that any thread may fill.
+    """
+
+    def __init__(
+        self,
+        transactions: Sequence[Transaction],
+        *,
+        start: dt.date,
+        end: dt.date,
+        account_id: str | None = None,
+    ) -> None:
+        txns = tuple(
+            t for t in transactions if start <= t.date <= end and (account_id is None or t.account_id == account_id)
+        )
+        self.transactions: tuple[Transaction, ...] = txns
+        self.start, self.end, self.account_id = start, end, account_id
+        n = len(txns)
+        ids = [t.id for t in txns]
+        # Python's sort is stable: sorting by id first, then by the primary key, gives the total order
+        # (primary key, id, position) of `sorting.sort_transactions` without building tuples.
+        by_id = sorted(range(n), key=ids.__getitem__)
+        dates = [t.date for t in txns]
+        sizes: list[Decimal] = [abs(t.amount) for t in txns]
+        merchants = [merchant_text(t).casefold() for t in txns]
+        self._orders: dict[str, list[int]] = {
+            "date": sorted(by_id, key=dates.__getitem__),
+            "amount": sorted(by_id, key=sizes.__getitem__),
+            "merchant": sorted(by_id, key=merchants.__getitem__),
+        }
+        self._sizes_in_order = [sizes[i] for i in self._orders["amount"]]
+        self._ranks: dict[str, list[int]] = {}
+
+        by_category: dict[str, set[int]] = {}
+        by_merchant: dict[str, set[int]] = {}
+        for i, t in enumerate(txns):
+            for c in categories(t):
+                by_category.setdefault(c, set()).add(i)
+            by_merchant.setdefault(merchants[i], set()).add(i)
+        self._by_category = {k: frozenset(v) for k, v in by_category.items()}
+        self._by_merchant = {k: frozenset(v) for k, v in by_merchant.items()}
+        self._settled = frozenset(i for i, t in enumerate(txns) if not t.pending)
+
+        self._json: list[str | None] = [None] * n
+        self._selections: OrderedDict[tuple[Any, ...], list[int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.transactions)
+
+    def _rank(self, sort_by: str) -> list[int]:
+        rank = self._ranks.get(sort_by)
+        if rank is None:
+            rank = [0] * len(self.transactions)
+            for r, i in enumerate(self._orders[sort_by]):
+                rank[i] = r
+            self._ranks[sort_by] = rank  # idempotent: two threads building it at once both build the same
+        return rank
+
+    def _merchant_positions(self, needle: str) -> frozenset[int]:
+        hits = [positions for text, positions in self._by_merchant.items() if needle in text]
+        if not hits:
+            return _EMPTY
+        return hits[0] if len(hits) == 1 else frozenset().union(*hits)
+
+    def select(self, q: TransactionQuery) -> list[int]:
+        """Positions (into `transactions`) of every match of ``q``, in the query's order.
+
+        The range and account of ``q`` are those of this index (the cache key sees to it).
+        """
+        if q.sort_by not in SORT_FIELDS:
+            raise ValueError(f"unknown sort_by {q.sort_by!r}")
+        key = q.selection_key
+        with self._lock:
+            remembered = self._selections.get(key)
+            if remembered is not None:
+                self._selections.move_to_end(key)
+                return remembered
+        result = self._compute(q)
+        with self._lock:
+            self._selections[key] = result
+            while len(self._selections) > _REMEMBERED_SELECTIONS:
+                self._selections.popitem(last=False)
+        return result
+
+    def _compute(self, q: TransactionQuery) -> list[int]:
+        order = self._orders[q.sort_by]
+        sets: list[frozenset[int]] = []
+        if q.category is not None:
+            sets.append(self._by_category.get(q.category, _EMPTY))
+        if q.merchant_name is not None:
+            sets.append(self._merchant_positions(q.merchant_name.casefold()))
+        if q.exclude_pending:
+            sets.append(self._settled)
+        lo, hi = 0, len(order)
+        if q.min_amount is not None:
+            lo = bisect_left(self._sizes_in_order, q.min_amount)
+        if q.max_amount is not None:
+            hi = bisect_right(self._sizes_in_order, q.max_amount)
+        bounded = lo > 0 or hi < len(order)
+        if bounded and q.sort_by != "amount":
+            # The matches of the bounds are a slice of the amount order; as a set they intersect in C.
+            sets.append(frozenset(self._orders["amount"][lo:hi]) if lo < hi else _EMPTY)
+            lo, hi = 0, len(order)
+        walk = order[lo:hi] if lo < hi else []
+        if not sets:
+            result = walk
+        else:
+            sets.sort(key=len)
+            candidates = sets[0].intersection(*sets[1:]) if len(sets) > 1 else sets[0]
+            if len(candidates) * 8 < len(walk):
+                # Few matches: sorting them by rank beats walking the whole order.
+                rank = self._rank(q.sort_by)
+                result = sorted((i for i in candidates if lo <= rank[i] < hi), key=rank.__getitem__)
+            else:
+                result = [i for i in walk if i in candidates]
+        if q.sort_order == "desc":
+            result.reverse()
+        return result
+
+    def page(self, q: TransactionQuery) -> tuple[list[int], int]:
+        """(positions on page ``q.page``, total number of matches)."""
+        selected = self.select(q)
+        start, stop = page_bounds(q.page, q.page_size, len(selected))
+        return selected[start:stop], len(selected)
+
+    def json_of(self, position: int) -> str:
+        """The JSON text of one transaction (made once, on first use: only served pages are serialised)."""
+        text = self._json[position]
+        if text is None:
+            text = dumps(self.transactions[position])
+            self._json[position] = text
+        return text

@@ -1,0 +1,45 @@
+"""The body of ``GET {prefix}/transactions``: the page, its totals, and links to the neighbouring pages.
+
+Only the page's transactions are serialised (each once per cached range: `TransactionIndex.json_of`).
+Links are relative (path and query string), keep every other parameter, pin the resolved dates, and
+never carry the access token.
+
+    >>> page_link("/banking/transactions", TransactionQuery.build("2025-01-01", "2025-01-31", page=1), 2)
+    '/banking/transactions?start_date=2025-01-01&end_date=2025-01-31&sort_by=date&sort_order=desc&page_size=50&page=2'
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fin_infra._json import dumps
+from fin_infra.banking.query.service import QueryResult
+from fin_infra.banking.query.value import TransactionQuery
+
+
+def page_link(path: str, q: TransactionQuery, page: int) -> str:
+    """The relative URL of page ``page`` of ``q``."""
+    return f"{path}?{urlencode(q.to_params(page=page))}"
+
+
+def page_body(result: QueryResult, path: str) -> str:
+    """The JSON text of the response for ``result``; ``path`` is the route's path, for the links."""
+    q = result.query
+    pages = result.total_pages
+    has_next = q.page < pages
+    previous = min(q.page - 1, max(pages, 1)) if q.page > 1 else None
+    rest = {
+        "count": len(result.positions),
+        "total": result.total,
+        "page": q.page,
+        "page_size": q.page_size,
+        "total_pages": pages,
+        "has_next": has_next,
+        "has_previous": q.page > 1,
+        "next": page_link(path, q, q.page + 1) if has_next else None,
+        "previous": page_link(path, q, previous) if previous is not None else None,
+        "start_date": q.start_date,
+        "end_date": q.end_date,
+    }
+    items = ",".join(result.index.json_of(i) for i in result.positions)
+    return '{"transactions":[' + items + "]," + dumps(rest)[1:]

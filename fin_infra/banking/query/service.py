@@ -1,0 +1,91 @@
+"""`TransactionQueries`: fetch a range once (through the cache), then answer queries over it.
+
+What the route and ``banking.transactions(...)`` both call. A cache that fails (Redis down) costs a
+refetch, never the request.
+
+    >>> import asyncio
+    >>> from fin_infra.providers.banking.sandbox import SandboxProvider
+    >>> queries = TransactionQueries(SandboxProvider())
+    >>> q = TransactionQuery.build("2025-01-01", "2025-01-31", category="Food & Drink", page_size=5)
+    >>> page = asyncio.run(queries.page("access-sandbox-demo", q))
+    >>> len(page), page.page_size
+    (5, 5)
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from fin_infra.banking.query.cache import TransactionCache, cache_from_env, cache_key, token_prefix
+from fin_infra.banking.query.index import TransactionIndex
+from fin_infra.banking.query.paging import TransactionPage, total_pages
+from fin_infra.banking.query.value import TransactionQuery
+
+if TYPE_CHECKING:
+    from fin_infra.providers.base import BankingProvider
+
+log = logging.getLogger("fin_infra.banking")
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    """One page of a query: the prepared range, the positions of the page in it, and the total."""
+
+    query: TransactionQuery
+    index: TransactionIndex
+    positions: list[int]
+    total: int
+
+    @property
+    def total_pages(self) -> int:
+        return total_pages(self.total, self.query.page_size)
+
+    def to_page(self) -> TransactionPage:
+        """The page as a `TransactionPage` (a list of `Transaction` with the totals)."""
+        txns = self.index.transactions
+        return TransactionPage(
+            (txns[i] for i in self.positions), total=self.total, page=self.query.page, page_size=self.query.page_size
+        )
+
+
+class TransactionQueries:
+    """Queries over ``provider``'s transactions, with fetched ranges kept in ``cache``
+    (default: from ``FIN_INFRA_CACHE_URL`` / ``FIN_INFRA_CACHE_TTL``, else in memory for 120 s)."""
+
+    def __init__(self, provider: BankingProvider, cache: TransactionCache | None = None) -> None:
+        self.provider = provider
+        self.cache = cache if cache is not None else cache_from_env()
+
+    async def fetch(self, access_token: str, q: TransactionQuery) -> TransactionIndex:
+        """The prepared range ``q`` asks for: from the cache, else from the provider (then cached)."""
+        key = cache_key(self.provider.name, access_token, q.start_date, q.end_date, q.account_id)
+        index: TransactionIndex | None = None
+        try:
+            index = await self.cache.get(key)
+        except Exception as exc:  # a cache outage must not fail the request: fetch instead
+            log.warning("transactions cache read failed (%s); fetching from the provider", type(exc).__name__)
+        if index is not None:
+            return index
+        txns = await self.provider.get_transactions(access_token, q.start_date, q.end_date, account_id=q.account_id)
+        index = TransactionIndex(txns, start=q.start_date, end=q.end_date, account_id=q.account_id)
+        try:
+            await self.cache.set(key, index)
+        except Exception as exc:
+            log.warning("transactions cache write failed (%s)", type(exc).__name__)
+        return index
+
+    async def run(self, access_token: str, q: TransactionQuery) -> QueryResult:
+        """The page ``q`` asks for, with the positions into the prepared range (what the route serialises)."""
+        index = await self.fetch(access_token, q)
+        positions, total = index.page(q)
+        return QueryResult(q, index, positions, total)
+
+    async def page(self, access_token: str, q: TransactionQuery) -> TransactionPage:
+        """The page ``q`` asks for, as a `TransactionPage`."""
+        return (await self.run(access_token, q)).to_page()
+
+    async def forget(self, access_token: str) -> None:
+        """Drop every cached range of ``access_token`` (e.g. on a provider's transactions webhook)."""
+        await self.cache.forget(token_prefix(self.provider.name, access_token))
