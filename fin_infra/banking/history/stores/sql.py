@@ -40,6 +40,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -84,7 +85,12 @@ class ExactDecimal(TypeDecorator[Decimal]):
 def normalize_url(url: str | URL) -> URL:
     """The async-driver URL for ``url``: ``sqlite:///f.db`` -> ``sqlite+aiosqlite:///f.db``,
     ``postgresql://`` / ``postgres://`` -> ``postgresql+asyncpg://``. Raises `ValueError` otherwise."""
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ValueError(
+            "not a database URL: use sqlite:///path/to/file.db, postgresql://user@host/dbname or memory://"
+        ) from None
     driver = _DRIVERS.get(parsed.drivername)
     if driver is None:
         raise ValueError(
