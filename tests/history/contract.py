@@ -102,9 +102,7 @@ class BalanceStoreContract:
 
     async def test_concurrent_days_are_all_kept(self, store: BalanceStore) -> None:
         start = D(2025, 1, 1)
-        await asyncio.gather(
-            *(atrack_balance("acc", i, start + dt.timedelta(days=i), store=store) for i in range(60))
-        )
+        await asyncio.gather(*(atrack_balance("acc", i, start + dt.timedelta(days=i), store=store) for i in range(60)))
         got = await store.range("acc", start, start + dt.timedelta(days=59))
         assert [s.balance for s in got] == [Decimal(i) for i in range(60)]
 
@@ -113,7 +111,10 @@ class BalanceStoreContract:
         track_balance("acc", 5432.10, D(2025, 1, 1), "USD", store=store)
         track_balance(account_id="acc", balance="1.00", date=D(2025, 1, 2), currency="USD", store=store)
         got = await aget_balance_history("acc", D(2025, 1, 1), D(2025, 1, 31), store=store)
-        assert [(s.date, s.balance) for s in got] == [(D(2025, 1, 1), Decimal("5432.1")), (D(2025, 1, 2), Decimal("1.00"))]
+        assert [(s.date, s.balance) for s in got] == [
+            (D(2025, 1, 1), Decimal("5432.1")),
+            (D(2025, 1, 2), Decimal("1.00")),
+        ]
         assert get_balance_history("acc", "2025-01-02", "2025-01-02", store=store) == got[1:]
 
     async def test_closing_then_using_again_reconnects(self, store: BalanceStore) -> None:

@@ -56,7 +56,8 @@ async def test_history_with_summary(tracked: httpx.AsyncClient, store: BalanceSt
         [{"account_id": mine, "balance": v, "date": D(2025, 1, i + 1)} for i, v in enumerate(values)], store=store
     )
     r = await tracked.get(
-        "/banking/balance-history", params={"account_id": mine, "start_date": "2025-01-01", "end_date": "2025-01-31"},
+        "/banking/balance-history",
+        params={"account_id": mine, "start_date": "2025-01-01", "end_date": "2025-01-31"},
         headers=AUTH,
     )
     assert r.status_code == 200, r.text
@@ -68,17 +69,26 @@ async def test_history_with_summary(tracked: httpx.AsyncClient, store: BalanceSt
     ]
     assert '"balance":950.55' in r.text  # an exact JSON number, not a string, not 950.5499999
     assert body["summary"] == {
-        "count": 3, "currency": "USD", "first_date": "2025-01-01", "last_date": "2025-01-03",
-        "opening_balance": Decimal("1000.00"), "closing_balance": Decimal("1200.10"),
-        "average": Decimal("1050.22"), "minimum": Decimal("950.55"), "maximum": Decimal("1200.10"),
-        "change_amount": Decimal("200.10"), "change_percent": Decimal("20.01"), "trend": "increasing",
+        "count": 3,
+        "currency": "USD",
+        "first_date": "2025-01-01",
+        "last_date": "2025-01-03",
+        "opening_balance": Decimal("1000.00"),
+        "closing_balance": Decimal("1200.10"),
+        "average": Decimal("1050.22"),
+        "minimum": Decimal("950.55"),
+        "maximum": Decimal("1200.10"),
+        "change_amount": Decimal("200.10"),
+        "change_percent": Decimal("20.01"),
+        "trend": "increasing",
     }
 
 
 async def test_start_after_end_is_422(tracked: httpx.AsyncClient, account_ids: list[str]) -> None:
     r = await tracked.get(
-        "/banking/balance-history", params={"account_id": account_ids[0], "start_date": "2025-02-01",
-                                            "end_date": "2025-01-01"}, headers=AUTH,
+        "/banking/balance-history",
+        params={"account_id": account_ids[0], "start_date": "2025-02-01", "end_date": "2025-01-01"},
+        headers=AUTH,
     )
     assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["errors"] == [{"field": "start_date", "message": "must not be after end_date"}]
@@ -93,8 +103,9 @@ async def test_someone_elses_account_is_404_even_with_history(tracked: httpx.Asy
 
 async def test_ten_years_and_empty_history(tracked: httpx.AsyncClient, account_ids: list[str]) -> None:
     r = await tracked.get(
-        "/banking/balance-history", params={"account_id": account_ids[1], "start_date": "2015-01-01",
-                                            "end_date": "2025-01-01"}, headers=AUTH,
+        "/banking/balance-history",
+        params={"account_id": account_ids[1], "start_date": "2015-01-01", "end_date": "2025-01-01"},
+        headers=AUTH,
     )
     assert r.status_code == 200
     body = r.json()

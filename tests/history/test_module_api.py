@@ -74,7 +74,7 @@ def test_bad_input_is_a_clear_value_error(kwargs: dict[str, object], message: st
 
 
 def test_start_after_end_is_an_error() -> None:
-    with pytest.raises(ValueError, match="start_date .* must not be after end_date"):
+    with pytest.raises(ValueError, match=r"start_date .* must not be after end_date"):
         get_balance_history("acc", D(2025, 2, 1), D(2025, 1, 1))
 
 
