@@ -18,6 +18,7 @@ from fin_infra.banking.history.stores import BalanceStore
 from fin_infra.banking.query import TransactionCache, make_cache
 from fin_infra.banking.redaction import install_log_redaction
 from fin_infra.banking.routes import build_banking_router
+from fin_infra.banking.webhooks import Webhooks, build_webhook_router
 from fin_infra.providers.base import BankingProvider
 from fin_infra.providers.registry import build_provider
 
@@ -29,6 +30,7 @@ def add_banking(
     *,
     tags: list[str] | None = None,
     include_in_schema: bool = True,
+    webhooks: Webhooks | None = None,
     database_url: str | None = None,
     store: BalanceStore | None = None,
     track_balances: bool = False,
@@ -44,6 +46,9 @@ def add_banking(
     ``GET {prefix}/accounts|transactions|balances|identity|balance-history``, plus ``{prefix}/docs``
     and ``{prefix}/openapi.json`` for the banking routes alone. The provider is closed when the app
     shuts down, and stored on ``app.state.banking_provider``.
+
+    With ``webhooks`` (a `Webhooks` holding the app's handlers), ``POST {prefix}/webhooks/plaid`` and
+    ``POST {prefix}/webhooks/teller`` are mounted too: verified, replay-safe, handlers run after the 200.
 
     Balance history is kept in ``store``, else in the database at ``database_url`` (``sqlite:///f.db``,
     ``postgresql://...``), else in the history module's default store (``FIN_INFRA_DATABASE_URL``, or
@@ -77,7 +82,13 @@ def add_banking(
     if transactions_cache is not None:
         _close_cache_on_shutdown(app, transactions_cache)
     app.include_router(router, include_in_schema=include_in_schema)
-    _mount_docs(app, router.routes, prefix, instance)
+    doc_routes = list(router.routes)
+    if webhooks is not None:
+        webhook_router = build_webhook_router(webhooks, prefix=prefix, tags=tags)
+        app.include_router(webhook_router, include_in_schema=include_in_schema)
+        doc_routes += webhook_router.routes
+        app.state.banking_webhooks = webhooks
+    _mount_docs(app, doc_routes, prefix, instance)
     _close_on_shutdown(app, instance, store)
     app.state.balance_store = store
     install_log_redaction()

@@ -79,7 +79,12 @@ class SigningKey:
         return self.public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
     def token(
-        self, body: bytes, *, iat: float | None = None, header: dict[str, Any] | None = None, claims: dict[str, Any] | None = None
+        self,
+        body: bytes,
+        *,
+        iat: float | None = None,
+        header: dict[str, Any] | None = None,
+        claims: dict[str, Any] | None = None,
     ) -> str:
         """A genuine ES256 token for ``body`` (header/claims overridable, still signed with this key)."""
         h = header if header is not None else {"alg": "ES256", "kid": self.kid, "typ": "JWT"}

@@ -15,7 +15,9 @@ from fin_infra.banking.webhooks.plaid_keys import plaid_base_url
 from fin_infra.emulators import EmulatorServer
 from tests.webhooks.signing import CLIENT_ID, SECRET, KeyServer, SigningKey, new_key, plaid_body
 
-BODY = plaid_body({"webhook_type": "ITEM", "webhook_code": "LOGIN_REPAIRED", "item_id": "it_1", "environment": "sandbox"})
+BODY = plaid_body(
+    {"webhook_type": "ITEM", "webhook_code": "LOGIN_REPAIRED", "item_id": "it_1", "environment": "sandbox"}
+)
 
 
 def h(key: SigningKey, body: bytes = BODY) -> dict[str, str]:
@@ -58,9 +60,7 @@ async def test_rotation_new_kid_accepted_after_one_fetch_and_old_key_rechecked(
     assert key_server.fetches[-1] == signing_key.kid
 
 
-async def test_unknown_kid_is_remembered_not_refetched(
-    verifier: PlaidWebhookVerifier, key_server: KeyServer
-) -> None:
+async def test_unknown_kid_is_remembered_not_refetched(verifier: PlaidWebhookVerifier, key_server: KeyServer) -> None:
     stranger = new_key()
     for _ in range(3):
         assert (await verifier.check_async(h(stranger), BODY)).reason == "unknown_kid"

@@ -108,7 +108,12 @@ def test_header_parsing_tolerates_spaces_and_unknown_schemes() -> None:
 
 def test_odd_inputs_never_raise() -> None:
     sig = teller_signature(BODY, [NEW])
-    odd: list[tuple[Any, Any, Any]] = [(None, BODY, [NEW]), (h(sig), None, [NEW]), (h(sig), 42, [NEW]), (h(sig), BODY, 42)]
+    odd: list[tuple[Any, Any, Any]] = [
+        (None, BODY, [NEW]),
+        (h(sig), None, [NEW]),
+        (h(sig), 42, [NEW]),
+        (h(sig), BODY, 42),
+    ]
     for headers, body, secrets in odd:
         assert verify_teller_webhook(headers, body, secrets) is False
     assert check_teller_webhook(h(sig), BODY, [NEW], tolerance=180).ok
