@@ -27,9 +27,11 @@ def _teller(**options: Any) -> BankingProvider:
 
 
 def _plaid(**options: Any) -> BankingProvider:
-    raise ProviderConfigurationError(
-        "the Plaid provider is not available in this version of fin-infra yet; use provider='sandbox' to work offline"
-    )
+    # PLAID_CLIENT_ID, PLAID_SECRET, PLAID_ENVIRONMENT, PLAID_BASE_URL, ... (see PlaidSettings); plaid-python is
+    # imported only here, so fin_infra works without the 'plaid' extra.
+    from fin_infra.providers.banking.plaid import PlaidProvider
+
+    return PlaidProvider(**options)
 
 
 FACTORIES: dict[str, ProviderFactory] = {"sandbox": _sandbox, "teller": _teller, "plaid": _plaid}

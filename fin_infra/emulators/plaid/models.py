@@ -74,6 +74,7 @@ class Fault:
     endpoint: str | None = None
     times: int | None = 1
     latency: float = 0.0
+    skip: int = 0  # let this many matching calls through first
 
 
 @dataclass
@@ -131,15 +132,27 @@ class PlaidBackend:
             raise PlaidAPIError.of("INVALID_API_KEYS", "invalid client_id or secret provided")
 
     def inject_fault(
-        self, code: str | None = None, *, endpoint: str | None = None, times: int | None = 1, latency: float = 0.0
+        self,
+        code: str | None = None,
+        *,
+        endpoint: str | None = None,
+        times: int | None = 1,
+        latency: float = 0.0,
+        skip: int = 0,
     ) -> Fault:
-        """Make the next ``times`` calls (to ``endpoint``, or any) fail with ``code`` and/or wait ``latency`` s."""
+        """Make the next ``times`` calls (to ``endpoint``, or any; after ``skip`` of them) fail with
+        ``code`` and/or wait ``latency`` seconds first. ``times=None``: until `clear_faults`."""
         if code is not None and code not in CATALOGUE:
             raise ValueError(f"unknown Plaid error code {code!r}; known: {', '.join(sorted(CATALOGUE))}")
-        fault = Fault(code=code, endpoint=endpoint, times=times, latency=latency)
+        fault = Fault(code=code, endpoint=endpoint, times=times, latency=latency, skip=skip)
         with self.lock:
             self.faults.append(fault)
         return fault
+
+    def clear_faults(self) -> None:
+        """Drop every injected fault."""
+        with self.lock:
+            self.faults.clear()
 
     def set_institution_down(self, institution_id: str, down: bool = True) -> None:
         """While down, data calls for Items at that institution fail with ``INSTITUTION_DOWN``."""
@@ -151,6 +164,9 @@ class PlaidBackend:
         with self.lock:
             for fault in self.faults:
                 if fault.endpoint in (None, endpoint):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        continue
                     if fault.times is not None:
                         fault.times -= 1
                         if fault.times <= 0:
@@ -379,8 +395,8 @@ class PlaidBackend:
         purchase appears, and the newest posted purchase's amount grows by $1.00."""
         with self.lock:
             item = self.item_for(access_token)
-            self.post_pending(access_token)
             posted = [t for t in item.ledger.txns.values() if not t.removed and not t.pending and t.amount > 0]
+            self.post_pending(access_token)
             if posted:
                 newest = max(posted, key=lambda t: (t.date, t.last_seq))
                 self.modify_transaction(access_token, newest.transaction_id, amount=newest.amount + 1)
