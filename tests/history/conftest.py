@@ -12,6 +12,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,9 @@ async def _probe(url: str) -> None:
 def postgres_url() -> str:
     """The test PostgreSQL URL, or a skip saying why it isn't reachable."""
     try:
-        asyncio.run(_probe(POSTGRES_URL))
+        # in a thread of its own: this fixture may first be asked for from inside a running loop
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, _probe(POSTGRES_URL)).result()
     except Exception as exc:  # any failure to connect means: no server for these tests
         pytest.skip(
             f"PostgreSQL not reachable at {POSTGRES_URL} ({type(exc).__name__}: {exc}); "
