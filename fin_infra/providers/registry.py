@@ -21,9 +21,12 @@ def _sandbox(**options: Any) -> BankingProvider:
 
 
 def _teller(**options: Any) -> BankingProvider:
-    raise ProviderConfigurationError(
-        "the Teller provider is not available in this version of fin-infra yet; use provider='sandbox' to work offline"
-    )
+    # TELLER_CERTIFICATE_PATH / TELLER_PRIVATE_KEY_PATH (or TELLER_CERT_PATH / TELLER_KEY_PATH, or inline
+    # TELLER_CERTIFICATE / TELLER_PRIVATE_KEY), TELLER_ENVIRONMENT, TELLER_APPLICATION_ID, TELLER_BASE_URL,
+    # TELLER_CA_BUNDLE (see TellerSettings); keyword options override them.
+    from fin_infra.providers.banking.teller import TellerClient
+
+    return TellerClient.from_env(**options)
 
 
 def _plaid(**options: Any) -> BankingProvider:

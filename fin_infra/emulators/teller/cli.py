@@ -1,0 +1,38 @@
+"""``python -m fin_infra.emulators teller --port 8443``: run the Teller emulator by hand.
+
+Prints the URL, the certificate paths, a ready access token and the environment to export, then
+serves until interrupted. Certificates are written to a fresh temporary directory each run.
+"""
+
+from __future__ import annotations
+
+import shlex
+import threading
+
+from fin_infra.testing.teller import serve_teller_emulator
+
+
+def main(host: str = "127.0.0.1", port: int = 8443) -> None:
+    """Serve the emulator on ``host:port`` until Ctrl-C."""
+    with serve_teller_emulator(host=host, port=port) as teller:
+        token = teller.enroll("username", "password")
+        lines = [
+            f"Teller emulator on {teller.base_url} (mTLS: client certificates signed by its CA only)",
+            f"  CA certificate:     {teller.certs.ca_cert}",
+            f"  client certificate: {teller.certs.client_cert}",
+            f"  client key:         {teller.certs.client_key}",
+            f"  sandbox access token (user 'username'): {token}",
+            "  more tokens: POST /_emulator/enrollments {\"username\": \"username\", \"password\": \"password\"}",
+            "",
+            "Point easy_banking() at it:",
+            *(f"export {k}={shlex.quote(v)}" for k, v in teller.env().items()),
+            "",
+            f"curl --cacert {teller.certs.ca_cert} --cert {teller.certs.client_cert} "
+            f"--key {teller.certs.client_key} -u {token}: {teller.base_url}/accounts",
+            "Ctrl-C to stop.",
+        ]
+        print("\n".join(lines), flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("stopping", flush=True)

@@ -1,0 +1,258 @@
+"""The emulator's state and logic (moto-style): enrollments, tokens, accounts, and `reset()`.
+
+The HTTP layer (`app.py`) only parses requests and dresses results; everything Teller decides
+(whose token this is, what a disconnected enrollment answers, pagination) happens here.
+
+    >>> backend = TellerBackend()
+    >>> payload = backend.enroll("username", "password")
+    >>> len(backend.accounts(payload["accessToken"]))
+    3
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from fin_infra.emulators.teller import data
+from fin_infra.emulators.teller.errors import DISCONNECT_MESSAGES, DISCONNECT_REASONS, EnrollmentError, TellerAPIError
+from fin_infra.emulators.teller.faults import Faults
+
+SANDBOX_PASSWORD = "password"  # noqa: S105 - Teller's documented sandbox password
+DETAILS_MISSING = "The requested account details resource was not found."
+
+
+@dataclass
+class Account:
+    id: str
+    enrollment_id: str
+    template: data.AccountTemplate
+    name: str
+    last_four: str
+    status: str = "open"
+
+
+@dataclass
+class Enrollment:
+    id: str
+    user_id: str
+    seed: str
+    institution_id: str
+    accounts: list[Account]
+    disconnected: str | None = None  # the error code while disconnected
+
+    @property
+    def institution_name(self) -> str:
+        return data.INSTITUTIONS[self.institution_id]
+
+
+@dataclass
+class RequestRecord:
+    method: str
+    path: str
+    query: dict[str, str] = field(default_factory=dict)
+
+
+class TellerBackend:
+    """All state of one emulator: thread-safe, since tests call it while the server thread serves."""
+
+    def __init__(self, *, today: Callable[[], dt.date] = dt.date.today) -> None:
+        self._today = today
+        self._lock = threading.RLock()
+        self.faults = Faults()
+        self.enrollments: dict[str, Enrollment] = {}
+        self.tokens: dict[str, str] = {}  # access token -> enrollment id
+        self.requests: list[RequestRecord] = []
+        self._generated: dict[tuple[str, dt.date], tuple[list[data.Row], Decimal, Decimal]] = {}
+
+    def reset(self) -> None:
+        """Forget every enrollment, token, recorded request and fault."""
+        with self._lock:
+            self.enrollments.clear()
+            self.tokens.clear()
+            self.requests.clear()
+            self._generated.clear()
+            self.faults.clear()
+
+    # --- enrollment (what Teller Connect does) ---------------------------------------------------
+
+    def enroll(
+        self,
+        username: str = "username",
+        password: str = SANDBOX_PASSWORD,
+        *,
+        institution: str = "security_cu",
+        accounts: int = 3,
+        seed: str | None = None,
+    ) -> dict[str, Any]:
+        """Log in as a sandbox user; returns Connect's ``onSuccess`` payload (accessToken, enrollment, user).
+
+        ``disconnected`` or a reason (``mfa_required``, ``account_locked``, ...) as username enrolls,
+        then data requests fail as that disconnection until `reconnect`.
+        """
+        if password != SANDBOX_PASSWORD:
+            raise EnrollmentError("invalid credentials: the sandbox password is always 'password'")
+        if institution not in data.INSTITUTIONS:
+            raise EnrollmentError(f"unknown institution {institution!r}; known: {', '.join(data.INSTITUTIONS)}")
+        if not 1 <= accounts <= 50:
+            raise EnrollmentError("accounts must be between 1 and 50")
+        with self._lock:
+            seed = seed or secrets.token_hex(8)
+            enrollment_id = data.teller_id("enr", seed)
+            created = []
+            for i in range(accounts):
+                template = data.TEMPLATES[i % len(data.TEMPLATES)]
+                suffix = f" {i // len(data.TEMPLATES) + 1}" if i >= len(data.TEMPLATES) else ""
+                account_id = data.teller_id("acc", seed, i)
+                last_four = str(int(data.teller_id("x", seed, i, "n").encode().hex(), 16) % 10000).zfill(4)
+                created.append(Account(account_id, enrollment_id, template, template.name + suffix, last_four))
+            enrollment = Enrollment(
+                enrollment_id, data.teller_id("usr", seed), seed, institution, created,
+                disconnected=DISCONNECT_REASONS.get(username.split(".")[-1]),
+            )
+            self.enrollments[enrollment_id] = enrollment
+            token = "test_token_" + secrets.token_hex(8)
+            self.tokens[token] = enrollment_id
+        return {
+            "accessToken": token,
+            "user": {"id": enrollment.user_id},
+            "enrollment": {"id": enrollment_id, "institution": {"name": enrollment.institution_name}},
+            "signatures": [],
+        }
+
+    def disconnect(self, enrollment_id: str, reason: str = "disconnected") -> None:
+        """Make an enrollment disconnected (``reason`` as in the sandbox usernames)."""
+        with self._lock:
+            self.enrollments[enrollment_id].disconnected = DISCONNECT_REASONS[reason]
+
+    def reconnect(self, enrollment_id: str) -> None:
+        """Repair an enrollment (what Connect in update mode does); the token keeps working."""
+        with self._lock:
+            self.enrollments[enrollment_id].disconnected = None
+
+    def close_account(self, account_id: str) -> None:
+        """Mark an account closed: it stays listed, its sub-resources answer 410 ``account.closed``."""
+        with self._lock:
+            for enrollment in self.enrollments.values():
+                for account in enrollment.accounts:
+                    if account.id == account_id:
+                        account.status = "closed"
+                        return
+        raise KeyError(account_id)
+
+    # --- lookups ---------------------------------------------------------------------------------
+
+    def enrollment_for(self, token: str | None) -> Enrollment:
+        """The enrollment of an access token (401 without one, 403 for an unknown or revoked one)."""
+        if not token:
+            raise TellerAPIError(401)
+        with self._lock:
+            enrollment_id = self.tokens.get(token)
+            enrollment = self.enrollments.get(enrollment_id) if enrollment_id else None
+        if enrollment is None:
+            raise TellerAPIError(403)
+        return enrollment
+
+    @staticmethod
+    def _live(enrollment: Enrollment) -> None:
+        # Data fetched live from the bank fails while disconnected; the account list is Teller's own record.
+        if enrollment.disconnected:
+            raise TellerAPIError(404, enrollment.disconnected, DISCONNECT_MESSAGES[enrollment.disconnected])
+
+    def accounts(self, token: str | None) -> list[Account]:
+        return list(self.enrollment_for(token).accounts)
+
+    def account(self, token: str | None, account_id: str, *, live: bool = False) -> Account:
+        enrollment = self.enrollment_for(token)
+        for account in enrollment.accounts:
+            if account.id == account_id:
+                if live:
+                    self._live(enrollment)
+                    if account.status == "closed":
+                        raise TellerAPIError(410, "account.closed", "The account is closed.")
+                return account
+        raise TellerAPIError(404, "not_found", "The requested account was not found.")
+
+    def _rows(self, account: Account) -> tuple[list[data.Row], Decimal, Decimal]:
+        today = self._today()
+        key = (account.id, today)
+        with self._lock:
+            cached = self._generated.get(key)
+            if cached is None:
+                cached = data.generate(account.id, account.template, today)
+                self._generated[key] = cached
+        return cached
+
+    def balances(self, token: str | None, account_id: str) -> tuple[Account, Decimal, Decimal]:
+        """(account, ledger, available) with Teller's meaning for the account type."""
+        account = self.account(token, account_id, live=True)
+        _, ledger, pending = self._rows(account)
+        if account.template.type == "credit":
+            return account, ledger, data.CREDIT_LIMIT - ledger - pending
+        return account, ledger, ledger + pending
+
+    def transactions(
+        self,
+        token: str | None,
+        account_id: str,
+        *,
+        count: int | None = None,
+        from_id: str | None = None,
+        start_date: dt.date | None = None,
+        end_date: dt.date | None = None,
+    ) -> tuple[Account, list[data.Row]]:
+        """Newest first; ``from_id`` returns rows older than that one; then at most ``count``."""
+        account = self.account(token, account_id, live=True)
+        rows, _, _ = self._rows(account)
+        if start_date is not None or end_date is not None:
+            lo, hi = start_date or dt.date.min, end_date or dt.date.max
+            rows = [r for r in rows if lo <= r.date <= hi]
+        if from_id is not None:
+            index = next((i for i, r in enumerate(rows) if r.id == from_id), None)
+            if index is None:
+                raise TellerAPIError(404, "not_found", "The transaction given as from_id was not found.")
+            rows = rows[index + 1 :]
+        if count is not None:
+            rows = rows[:count]
+        return account, rows
+
+    def transaction(self, token: str | None, account_id: str, transaction_id: str) -> tuple[Account, data.Row]:
+        account, rows = self.transactions(token, account_id)
+        for row in rows:
+            if row.id == transaction_id:
+                return account, row
+        raise TellerAPIError(404, "not_found", "The requested transaction was not found.")
+
+    def details(self, token: str | None, account_id: str) -> tuple[Account, str, str]:
+        """(account, account number, ACH routing number); credit cards have none (404, as recorded)."""
+        account = self.account(token, account_id, live=True)
+        if account.template.type != "depository":
+            raise TellerAPIError(404, "not_found", DETAILS_MISSING)
+        digits = str(int(data.teller_id("n", account.id).encode().hex(), 16))[-8:]
+        return account, digits + account.last_four, "021000021"
+
+    def identity(self, token: str | None) -> tuple[Enrollment, data.Person]:
+        enrollment = self.enrollment_for(token)
+        self._live(enrollment)
+        return enrollment, data.person(enrollment.seed)
+
+    def remove(self, token: str | None, account_id: str | None = None) -> None:
+        """``DELETE /accounts`` (the enrollment: its tokens stop working) or one account."""
+        enrollment = self.enrollment_for(token)
+        with self._lock:
+            if account_id is None:
+                self.enrollments.pop(enrollment.id, None)
+                for t in [t for t, e in self.tokens.items() if e == enrollment.id]:
+                    del self.tokens[t]
+                return
+            self.account(token, account_id)
+            enrollment.accounts = [a for a in enrollment.accounts if a.id != account_id]
+
+    def record(self, method: str, path: str, query: dict[str, str]) -> None:
+        with self._lock:
+            self.requests.append(RequestRecord(method, path, query))

@@ -1,0 +1,217 @@
+"""HTTP to Teller: one pooled `httpx.AsyncClient` per event loop, Basic auth, retries, error mapping.
+
+A provider object is used from the app's event loop and from the synchronous face's portal loop;
+an `httpx.AsyncClient` belongs to the loop it was first used on, so each loop gets its own.
+
+    >>> conn = TellerConnection(TellerSettings())
+    >>> conn.base_url
+    'https://api.teller.io'
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import ssl
+import threading
+import time
+from collections.abc import AsyncGenerator, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from fin_infra import __version__
+from fin_infra.banking.exceptions import BankingError, ProviderUnavailableError, RateLimitError
+from fin_infra.providers.banking.teller import errors
+from fin_infra.providers.banking.teller.certificates import diagnose_handshake
+from fin_infra.providers.banking.teller.settings import TellerSettings
+
+log = logging.getLogger("fin_infra.providers.teller")
+
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass
+class _LoopState:
+    client: httpx.AsyncClient
+    limiter: asyncio.Semaphore
+    keeper: AsyncGenerator[None, None]
+
+
+async def _close_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    # An async generator the loop tracks: when its owner shuts the loop down (asyncio.run,
+    # pytest-asyncio), loop.shutdown_asyncgens() runs this ``finally`` on that loop, so pooled
+    # connections are closed before the loop is, even if nobody called aclose().
+    try:
+        yield
+    finally:
+        await client.aclose()
+
+
+async def _finish(keeper: AsyncGenerator[None, None]) -> None:
+    await keeper.aclose()
+
+
+class TellerConnection:
+    """Authenticated, retried JSON requests to Teller; the bounded concurrency for fan-out calls."""
+
+    def __init__(
+        self,
+        settings: TellerSettings,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        probe_context: Callable[[], ssl.SSLContext] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        self.base_url = settings.base_url
+        self._ssl_context = ssl_context
+        self._probe_context = probe_context
+        self._transport = transport
+        self._states: dict[asyncio.AbstractEventLoop, _LoopState] = {}
+        self._lock = threading.Lock()
+        self._headers = {"User-Agent": f"fin-infra/{__version__}", "Accept": "application/json"}
+        if settings.api_version:
+            self._headers["Teller-Version"] = settings.api_version
+
+    # --- per-loop client -------------------------------------------------------------------------
+
+    async def _state(self) -> _LoopState:
+        loop = asyncio.get_running_loop()
+        state = self._states.get(loop)
+        if state is not None:
+            return state
+        timeout = httpx.Timeout(self.settings.timeout, connect=self.settings.connect_timeout)
+        limits = httpx.Limits(max_connections=max(20, self.settings.max_concurrency * 2), keepalive_expiry=30)
+        if self._transport is not None:
+            client = httpx.AsyncClient(
+                transport=self._transport, base_url=self.base_url, timeout=timeout, headers=self._headers
+            )
+        else:
+            client = httpx.AsyncClient(
+                base_url=self.base_url,
+                timeout=timeout,
+                limits=limits,
+                headers=self._headers,
+                verify=self._ssl_context if self._ssl_context is not None else True,
+                trust_env=False,
+            )
+        keeper = _close_with_loop(client)
+        await keeper.__anext__()  # runs to its ``yield`` without suspending: no other task can race us here
+        state = _LoopState(client, asyncio.Semaphore(self.settings.max_concurrency), keeper)
+        with self._lock:
+            for old in [lp for lp in self._states if lp.is_closed()]:
+                del self._states[old]
+            self._states[loop] = state
+        return state
+
+    async def limiter(self) -> asyncio.Semaphore:
+        """The semaphore bounding this loop's concurrent requests."""
+        return (await self._state()).limiter
+
+    async def aclose(self) -> None:
+        """Close every loop's client: this loop's here, other running loops' on their own thread."""
+        current = asyncio.get_running_loop()
+        with self._lock:
+            states = list(self._states.items())
+            self._states.clear()
+        for loop, state in states:
+            if loop is current:
+                await _finish(state.keeper)
+            elif not loop.is_closed() and loop.is_running():
+                future = asyncio.run_coroutine_threadsafe(_finish(state.keeper), loop)
+                try:
+                    await asyncio.wait_for(asyncio.wrap_future(future), timeout=5)
+                except (TimeoutError, RuntimeError):
+                    log.warning("a Teller HTTP client on another event loop did not close in time")
+
+    # --- requests --------------------------------------------------------------------------------
+
+    async def get_json(self, path: str, access_token: str, params: Mapping[str, Any] | None = None) -> Any:
+        """GET ``path`` and return the decoded JSON; idempotent, so retried."""
+        response = await self.request("GET", path, access_token, params=params, retry=True)
+        try:
+            return response.json()
+        except ValueError:
+            raise ProviderUnavailableError(
+                "Teller answered with a body that isn't JSON", provider=errors.PROVIDER, code="invalid_response"
+            ) from None
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        access_token: str | None,
+        *,
+        params: Mapping[str, Any] | None = None,
+        retry: bool = True,
+    ) -> httpx.Response:
+        """One Teller call with Basic auth (token as username, empty password), retried when safe."""
+        state = await self._state()
+        policy = self.settings.retry
+        deadline = time.monotonic() + policy.total_timeout
+        auth = httpx.BasicAuth(access_token, "") if access_token else None
+        attempt = 0
+        probed = False
+        while True:
+            attempt += 1
+            remaining = max(0.05, deadline - time.monotonic())
+            timeout = httpx.Timeout(
+                min(self.settings.timeout, remaining), connect=min(self.settings.connect_timeout, remaining)
+            )
+            try:
+                async with state.limiter:
+                    response = await state.client.request(method, path, params=params, auth=auth, timeout=timeout)
+            except httpx.TransportError as exc:
+                failure: BankingError = await self._transport_failure(exc, probed)
+                probed = True
+                delay = self._backoff(attempt)
+                if not retry or not self._can_retry(attempt, delay, deadline):
+                    raise failure from exc
+                log.info("Teller %s %s failed (%s); retrying in %.2fs", method, path, type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                continue
+            if response.is_success:
+                return response
+            error = errors.error_from_response(response)
+            if retry and response.status_code in _RETRY_STATUSES:
+                hinted = error.retry_after if isinstance(error, RateLimitError) else None
+                delay = hinted if hinted is not None else self._backoff(attempt)
+                if self._can_retry(attempt, delay, deadline):
+                    log.info("Teller %s %s answered %s; retrying in %.2fs", method, path, response.status_code, delay)
+                    await asyncio.sleep(delay)
+                    continue
+            log.info(
+                "Teller %s %s answered %s code=%s request_id=%s",
+                method,
+                path,
+                response.status_code,
+                getattr(error, "code", None),
+                response.headers.get("x-request-id"),
+            )
+            raise error
+
+    def _backoff(self, attempt: int) -> float:
+        policy = self.settings.retry
+        cap = min(policy.max_delay, policy.base_delay * (2 ** (attempt - 1)))
+        return random.uniform(cap / 2, cap)  # noqa: S311 - jitter, not cryptography
+
+    def _can_retry(self, attempt: int, delay: float, deadline: float) -> bool:
+        return attempt < self.settings.retry.max_attempts and time.monotonic() + delay < deadline
+
+    async def _transport_failure(self, exc: httpx.TransportError, probed: bool) -> BankingError:
+        """The error a transport failure stands for; a refused client certificate is not retried."""
+        if errors.server_certificate_untrusted(exc):
+            raise errors.untrusted_server_error(self.base_url) from exc
+        if not probed and self._probe_context is not None and errors.looks_like_tls_rejection(exc):
+            url = urlsplit(self.base_url)
+            port = url.port or 443
+            reason = await asyncio.to_thread(diagnose_handshake, self._probe_context(), url.hostname or "", port)
+            if reason is not None:
+                raise errors.rejected_certificate_error(
+                    reason, has_certificate=self.settings.has_certificate
+                ) from exc
+        return errors.error_from_transport(exc)

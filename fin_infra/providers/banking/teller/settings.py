@@ -1,0 +1,118 @@
+"""Teller settings: one typed object, read from the environment in one place.
+
+    >>> s = TellerSettings.from_env({"TELLER_CERT_PATH": "/run/secrets/teller.pem",
+    ...                              "TELLER_KEY_PATH": "/run/secrets/teller.key"})
+    >>> (s.cert_path, s.environment, s.base_url)
+    ('/run/secrets/teller.pem', 'sandbox', 'https://api.teller.io')
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from fin_infra.banking.exceptions import ProviderConfigurationError
+
+# Teller serves every environment from one host; the access token decides sandbox vs live.
+DEFAULT_BASE_URL = "https://api.teller.io"
+ENVIRONMENTS = ("sandbox", "development", "production")
+
+# variable name(s) -> settings field; the first variable set wins (older, shorter names last)
+ENV_VARS: dict[str, tuple[str, ...]] = {
+    "cert_path": ("TELLER_CERTIFICATE_PATH", "TELLER_CERT_PATH"),
+    "key_path": ("TELLER_PRIVATE_KEY_PATH", "TELLER_KEY_PATH"),
+    "certificate": ("TELLER_CERTIFICATE",),
+    "private_key": ("TELLER_PRIVATE_KEY",),
+    "environment": ("TELLER_ENVIRONMENT",),
+    "application_id": ("TELLER_APPLICATION_ID",),
+    "base_url": ("TELLER_BASE_URL",),
+    "ca_bundle": ("TELLER_CA_BUNDLE",),
+    "api_version": ("TELLER_API_VERSION",),
+}
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How idempotent reads are retried on 429, 5xx and connection errors.
+
+    Delays grow exponentially from ``base_delay`` (full jitter, capped at ``max_delay``); a
+    ``Retry-After`` from Teller is honoured; nothing is retried past ``total_timeout`` seconds.
+    """
+
+    max_attempts: int = 4
+    base_delay: float = 0.25
+    max_delay: float = 4.0
+    total_timeout: float = 20.0
+
+
+@dataclass(frozen=True)
+class TellerSettings:
+    """Everything a `TellerClient` is built from. Certificates come as paths or as inline PEM text."""
+
+    cert_path: str | None = None
+    key_path: str | None = None
+    certificate: str | None = field(default=None, repr=False)
+    private_key: str | None = field(default=None, repr=False)
+    environment: str = "sandbox"
+    application_id: str | None = None
+    base_url: str = DEFAULT_BASE_URL
+    ca_bundle: str | None = None
+    api_version: str | None = None
+    timeout: float = 30.0
+    connect_timeout: float = 10.0
+    max_concurrency: int = 8
+    page_size: int = 250
+    account_cache_ttl: float = 30.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def __post_init__(self) -> None:
+        env = (self.environment or "sandbox").strip().lower()
+        if env not in ENVIRONMENTS:
+            raise ProviderConfigurationError(
+                f"TELLER_ENVIRONMENT must be one of {', '.join(ENVIRONMENTS)}, got {self.environment[:30]!r}"
+            )
+        object.__setattr__(self, "environment", env)
+        base = (self.base_url or DEFAULT_BASE_URL).strip().rstrip("/")
+        if not base.startswith("https://"):
+            # Teller authenticates the app by its TLS client certificate: plain HTTP would send none.
+            raise ProviderConfigurationError(f"TELLER_BASE_URL must be an https:// URL, got {base[:60]!r}")
+        object.__setattr__(self, "base_url", base)
+        if self.max_concurrency < 1 or self.page_size < 1:
+            raise ProviderConfigurationError("max_concurrency and page_size must be at least 1")
+        if (self.cert_path or self.certificate) and not (self.key_path or self.private_key):
+            raise ProviderConfigurationError(
+                "a Teller certificate is set but no private key: set TELLER_PRIVATE_KEY_PATH (or TELLER_PRIVATE_KEY)"
+            )
+        if (self.key_path or self.private_key) and not (self.cert_path or self.certificate):
+            raise ProviderConfigurationError(
+                "a Teller private key is set but no certificate: set TELLER_CERTIFICATE_PATH (or TELLER_CERTIFICATE)"
+            )
+        if self.environment != "sandbox" and not self.has_certificate:
+            raise ProviderConfigurationError(
+                f"Teller's {self.environment} environment requires your client certificate: set "
+                "TELLER_CERTIFICATE_PATH and TELLER_PRIVATE_KEY_PATH to the files from your Teller dashboard"
+            )
+
+    @property
+    def has_certificate(self) -> bool:
+        return bool(self.cert_path or self.certificate)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> TellerSettings:
+        """Settings from environment variables (see `ENV_VARS`); keyword ``overrides`` win."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for name, variables in ENV_VARS.items():
+            for var in variables:
+                value = env.get(var, "").strip()
+                if value:
+                    values[name] = value
+                    break
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def with_options(self, **changes: Any) -> TellerSettings:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
