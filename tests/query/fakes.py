@@ -27,7 +27,12 @@ class ListProvider(BankingProvider):
         return self.data[token]
 
     async def get_transactions(
-        self, access_token: str, start_date: DateLike = None, end_date: DateLike = None, *, account_id: str | None = None
+        self,
+        access_token: str,
+        start_date: DateLike = None,
+        end_date: DateLike = None,
+        *,
+        account_id: str | None = None,
     ) -> list[Transaction]:
         self.fetches += 1
         txns = self._txns(access_token)

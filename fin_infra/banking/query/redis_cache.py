@@ -207,9 +207,12 @@ class RedisTransactionCache:
         await self.forget(KEY_NAMESPACE)
 
     async def aclose(self) -> None:
-        """Close the client of the running loop (each loop's client closes with its loop otherwise)."""
-        loop = asyncio.get_running_loop()
+        """Close every loop's client (the app's and the synchronous face's); used again, it reconnects."""
+        current = asyncio.get_running_loop()
         with self._lock:
-            client = self._clients.pop(loop, None)
-        if client is not None:
-            await client.aclose()
+            clients, self._clients = self._clients, {}
+        for loop, client in clients.items():
+            if loop is current:
+                await client.aclose()
+            elif loop.is_running():
+                await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(client.aclose(), loop))
