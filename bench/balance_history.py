@@ -12,6 +12,7 @@ postgresql://postgres@127.0.0.1:5432/test); a throwaway table is created and dro
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import random
@@ -104,10 +105,8 @@ async def main() -> None:
     except OSError as exc:
         results.append(("PostgreSQL", f"skipped: not reachable at {POSTGRES_URL} ({exc})"))
     finally:
-        try:
+        with contextlib.suppress(OSError):
             await pg.drop_schema()
-        except OSError:
-            pass
         await pg.aclose()
 
     print(f"\none account's year ({DAYS} rows), median of {READS} reads; bulk insert of {len(rows):,} rows")
