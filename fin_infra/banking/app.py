@@ -84,7 +84,7 @@ def add_banking(
     app.include_router(router, include_in_schema=include_in_schema)
     doc_routes = list(router.routes)
     if webhooks is not None:
-        webhook_router = build_webhook_router(webhooks, prefix=prefix, tags=tags)
+        webhook_router = build_webhook_router(webhooks, prefix=prefix, tags=tags, provider=instance)
         app.include_router(webhook_router, include_in_schema=include_in_schema)
         doc_routes += webhook_router.routes
         app.state.banking_webhooks = webhooks

@@ -161,3 +161,20 @@ def _header_segment(token: str) -> bytes:
 
     head = token.split(".")[0]
     return base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))
+
+
+def test_plaid_provider_credentials_are_used_without_environment(plaid: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`add_banking(app, provider="plaid", client_id=..., ...)`: webhooks verify with the same credentials."""
+    for name in ("PLAID_CLIENT_ID", "PLAID_SECRET", "PLAID_BASE_URL", "PLAID_ENVIRONMENT", "PLAID_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    webhooks = Webhooks()
+    received = Received()
+    webhooks.add_handler(received.add, "TRANSACTIONS")
+    app = FastAPI()
+    add_banking(app, provider="plaid", webhooks=webhooks, **plaid.provider_options())
+    with EmulatorServer(app) as server:
+        access_token = plaid.create_access_token(webhook=f"{server.base_url}/banking/webhooks/plaid")
+        fire(plaid, access_token, "DEFAULT_UPDATE")
+        [event] = received.wait_for(1)
+    assert event.code == "DEFAULT_UPDATE"
+    assert webhooks.plaid.keys.fetch_count == 1

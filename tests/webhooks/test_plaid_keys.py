@@ -8,10 +8,8 @@ import time
 import httpx
 import pytest
 
-from fin_infra.banking.exceptions import ProviderConfigurationError
 from fin_infra.banking.webhooks import PlaidKeySource, PlaidWebhookVerifier, verify_plaid_webhook
 from fin_infra.banking.webhooks import plaid as plaid_module
-from fin_infra.banking.webhooks.plaid_keys import plaid_base_url
 from fin_infra.emulators import EmulatorServer
 from tests.webhooks.signing import CLIENT_ID, SECRET, KeyServer, SigningKey, new_key, plaid_body
 
@@ -120,14 +118,15 @@ async def test_missing_credentials_are_reported_not_raised(
     assert "PLAID_CLIENT_ID" in caplog.text
 
 
-def test_base_url_from_environment() -> None:
-    assert plaid_base_url(env={}) == "https://sandbox.plaid.com"
-    assert plaid_base_url(env={"PLAID_ENVIRONMENT": "production"}) == "https://production.plaid.com"
-    assert plaid_base_url(env={"PLAID_BASE_URL": "http://127.0.0.1:8444/", "PLAID_ENVIRONMENT": "x"}) == (
-        "http://127.0.0.1:8444"
-    )
-    with pytest.raises(ProviderConfigurationError, match="PLAID_ENVIRONMENT"):
-        plaid_base_url(env={"PLAID_ENVIRONMENT": "development-typo"})
+async def test_settings_come_from_the_plaid_environment_variables(
+    monkeypatch: pytest.MonkeyPatch, signing_key: SigningKey, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("PLAID_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("PLAID_SECRET", SECRET)
+    monkeypatch.setenv("PLAID_ENVIRONMENT", "staging-typo")
+    verdict = await PlaidWebhookVerifier(PlaidKeySource()).check_async(h(signing_key), BODY)
+    assert verdict.reason == "not_configured" and verdict.retryable
+    assert "PLAID_ENVIRONMENT" in caplog.text and SECRET not in caplog.text
 
 
 async def test_sync_verify_inside_a_running_loop_fetches_over_real_http(

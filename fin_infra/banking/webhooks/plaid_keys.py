@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("fin_infra.banking.webhooks")
 
-PLAID_HOSTS = {"sandbox": "https://sandbox.plaid.com", "production": "https://production.plaid.com"}
 KEY_PATH = "/webhook_verification_key/get"
 PLAID_VERSION = "2020-09-14"
 
@@ -62,28 +60,13 @@ class PlaidKey:
         return self.expired_at is not None and self.expired_at <= now
 
 
-def plaid_base_url(
-    environment: str | None = None, base_url: str | None = None, env: Mapping[str, str] | None = None
-) -> str:
-    """``base_url``, else ``PLAID_BASE_URL``, else the host of ``environment`` / ``PLAID_ENVIRONMENT`` (sandbox)."""
-    env = os.environ if env is None else env
-    url = base_url or env.get("PLAID_BASE_URL")
-    if url:
-        return url.rstrip("/")
-    name = (environment or env.get("PLAID_ENVIRONMENT") or env.get("PLAID_ENV") or "sandbox").strip().lower()
-    if name not in PLAID_HOSTS:
-        raise ProviderConfigurationError(
-            f"PLAID_ENVIRONMENT must be one of {', '.join(sorted(PLAID_HOSTS))} (or set PLAID_BASE_URL)"
-        )
-    return PLAID_HOSTS[name]
-
-
 class PlaidKeySource:
     """Fetch and cache Plaid's webhook verification keys.
 
     Credentials default to ``PLAID_CLIENT_ID`` / ``PLAID_SECRET`` and the host to ``PLAID_BASE_URL``
-    or ``PLAID_ENVIRONMENT``, read when the first key is fetched. ``transport`` (any httpx async
-    transport, e.g. ``httpx.ASGITransport(emulator_app)``) replaces the network, as in httpx itself.
+    or ``PLAID_ENVIRONMENT``, read (as the Plaid provider reads them) when the first key is fetched.
+    ``transport`` (any httpx async transport, e.g. ``httpx.ASGITransport(emulator_app)``) replaces
+    the network, as in httpx itself.
     """
 
     def __init__(
@@ -173,13 +156,13 @@ class PlaidKeySource:
             return True
 
     def _credentials(self) -> tuple[str, str, str]:
-        client_id = self._client_id or os.environ.get("PLAID_CLIENT_ID")
-        secret = self._secret or os.environ.get("PLAID_SECRET")
-        if not client_id or not secret:
-            raise ProviderConfigurationError(
-                "verifying Plaid webhooks needs PLAID_CLIENT_ID and PLAID_SECRET (to fetch Plaid's verification keys)"
-            )
-        return client_id, secret, plaid_base_url(self._environment, self._base_url)
+        # The Plaid provider's own settings: the same PLAID_* variables, checks and messages.
+        from fin_infra.providers.banking.plaid.settings import PlaidSettings
+
+        settings = PlaidSettings.build(
+            client_id=self._client_id, secret=self._secret, environment=self._environment, base_url=self._base_url
+        )
+        return settings.client_id, settings.secret.get_secret_value(), settings.host
 
     async def _fetch(self, kid: str) -> PlaidKey:
         if not self._take_fetch_budget():

@@ -30,6 +30,7 @@ from typing import Any, Literal, TypeVar
 from starlette.concurrency import run_in_threadpool
 
 from fin_infra.banking.webhooks.plaid import PlaidWebhookVerifier
+from fin_infra.banking.webhooks.plaid_keys import PlaidKeySource
 from fin_infra.banking.webhooks.replay import MemoryReplayStore, ReplayStore
 from fin_infra.banking.webhooks.teller import TOLERANCE_SECONDS
 
@@ -108,6 +109,26 @@ class Webhooks:
         if self._plaid is None:
             self._plaid = PlaidWebhookVerifier()
         return self._plaid
+
+    def use_provider_credentials(self, provider: object) -> None:
+        """Without an explicit ``plaid=``, fetch Plaid's keys with the mounted Plaid provider's credentials.
+
+        `add_banking` calls it, so ``add_banking(app, provider="plaid", client_id=..., secret=...,
+        webhooks=Webhooks())`` verifies with those credentials even when no ``PLAID_*`` variable is set.
+        """
+        settings = getattr(provider, "settings", None)
+        if self._plaid is not None or getattr(provider, "name", None) != "plaid" or settings is None:
+            return
+        try:
+            keys = PlaidKeySource(
+                client_id=settings.client_id,
+                secret=settings.secret.get_secret_value(),
+                environment=settings.environment,
+                base_url=settings.base_url,
+            )
+        except AttributeError:  # not the settings shape we know: keep reading the environment
+            return
+        self._plaid = PlaidWebhookVerifier(keys)
 
     def on(
         self, webhook_type: str, webhook_code: str | None = None, *, provider: str | None = None

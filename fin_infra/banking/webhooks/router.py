@@ -105,8 +105,16 @@ def _event(provider: ProviderName, body: bytes, delivery_id: str) -> WebhookEven
     )
 
 
-def build_webhook_router(webhooks: Webhooks, *, prefix: str = "/banking", tags: list[str] | None = None) -> APIRouter:
-    """An `APIRouter` with ``POST {prefix}/webhooks/plaid`` and ``POST {prefix}/webhooks/teller``."""
+def build_webhook_router(
+    webhooks: Webhooks, *, prefix: str = "/banking", tags: list[str] | None = None, provider: object | None = None
+) -> APIRouter:
+    """An `APIRouter` with ``POST {prefix}/webhooks/plaid`` and ``POST {prefix}/webhooks/teller``.
+
+    ``provider``: the mounted provider; a Plaid provider's credentials are used to fetch Plaid's keys
+    unless ``webhooks`` was given its own verifier.
+    """
+    if provider is not None:
+        webhooks.use_provider_credentials(provider)
     router = APIRouter(prefix=prefix, tags=list(tags or ["banking webhooks"]), route_class=ProblemRoute)
 
     async def accept(provider: ProviderName, request: Request, verdict: Verdict, body: bytes, ttl: float) -> Response:
