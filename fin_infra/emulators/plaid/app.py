@@ -53,6 +53,14 @@ def _require(body: dict[str, Any], *names: str) -> None:
         raise missing_fields(*missing)
 
 
+PRODUCTS = frozenset({"transactions", "auth", "identity", "investments", "liabilities", "assets", "statements"})
+
+
+def _check_products(products: object) -> None:
+    if not isinstance(products, list) or any(p not in PRODUCTS for p in products):
+        raise PlaidAPIError.of("INVALID_PRODUCT", f"products must be among: {', '.join(sorted(PRODUCTS))}")
+
+
 def _token(body: dict[str, Any]) -> str:
     token = body.get("access_token")
     if not isinstance(token, str) or not token:
@@ -83,8 +91,7 @@ def _link_token_create(backend: PlaidBackend, body: dict[str, Any]) -> Result:
         raise missing_fields("user.client_user_id")
     if not body.get("access_token") and not body.get("products"):
         raise missing_fields("products")
-    if "balance" in (body.get("products") or []):
-        raise PlaidAPIError.of("INVALID_PRODUCT", "balance is not a valid product for link")
+    _check_products(body.get("products") or [])
     token, expiration = backend.create_link_token(body)
     return {"expiration": expiration.strftime("%Y-%m-%dT%H:%M:%SZ"), "link_token": token}, []
 
@@ -99,6 +106,7 @@ def _exchange(backend: PlaidBackend, body: dict[str, Any]) -> Result:
 @endpoint("/sandbox/public_token/create")
 def _sandbox_public_token(backend: PlaidBackend, body: dict[str, Any]) -> Result:
     _require(body, "institution_id", "initial_products")
+    _check_products(body["initial_products"])
     token = backend.create_public_token(body["institution_id"], list(body["initial_products"]), body.get("options"))
     return {"public_token": token}, []
 

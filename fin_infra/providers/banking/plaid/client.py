@@ -76,10 +76,12 @@ class PlaidCaller:
 
     def enum(self, name: str, value: str) -> Any:
         """A plaid-python enum value (``Products``, ``CountryCode``); a bad value is a clear `ValueError`."""
-        try:
-            return model(name)(value)
-        except self._input_errors:
-            raise ValueError(f"{value[:40]!r} is not a valid Plaid {name.replace('_', ' ')}") from None
+        cls = model(name)
+        allowed = set(cls.allowed_values.get(("value",), {}).values())
+        if not isinstance(value, str) or (allowed and value not in allowed):
+            # plaid-python doesn't check enum values itself; Plaid would refuse the whole request
+            raise ValueError(f"{str(value)[:40]!r} is not a valid Plaid {name.replace('_', ' ')}")
+        return cls(value)
 
     def _pool(self) -> ThreadPoolExecutor:
         with self._lock:
