@@ -236,3 +236,14 @@ async def test_without_webhooks_nothing_is_mounted() -> None:
     add_banking(app, provider="sandbox")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
         assert (await c.post("/banking/webhooks/plaid", content=b"{}")).status_code == 404
+
+
+async def test_schema_names_the_signature_headers(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/banking/openapi.json")).json()["paths"]
+    for path, name in (
+        ("/banking/webhooks/plaid", "Plaid-Verification"),
+        ("/banking/webhooks/teller", "Teller-Signature"),
+    ):
+        operation = paths[path]["post"]
+        assert [p["name"] for p in operation["parameters"]] == [name]
+        assert "application/json" in operation["requestBody"]["content"]

@@ -49,6 +49,15 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _openapi(header_name: str, description: str) -> dict[str, Any]:
+    # The body is read raw (the signature covers its exact bytes), so it is described here, not parsed.
+    return {
+        "parameters": [{"name": header_name, "in": "header", "required": True, "schema": {"type": "string"},
+                        "description": description}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+    }  # fmt: skip
+
+
 class _TooLarge(Exception):
     pass
 
@@ -141,7 +150,12 @@ def build_webhook_router(
         except ClientDisconnect:
             return Response(status_code=400)
 
-    @router.post("/webhooks/plaid", summary="Receive a Plaid webhook (verified, replay-safe)", responses=_RESPONSES)
+    @router.post(
+        "/webhooks/plaid",
+        summary="Receive a Plaid webhook (verified, replay-safe)",
+        responses=_RESPONSES,
+        openapi_extra=_openapi("Plaid-Verification", "ES256 JWT over the body's SHA-256, from Plaid"),
+    )
     async def plaid_webhook(request: Request) -> Response:
         body = await read(request)
         if isinstance(body, Response):
@@ -151,7 +165,12 @@ def build_webhook_router(
             return _refused("plaid", request, verdict)
         return await accept("plaid", request, verdict, body, webhooks.plaid.replay_window + 60.0)
 
-    @router.post("/webhooks/teller", summary="Receive a Teller webhook (verified, replay-safe)", responses=_RESPONSES)
+    @router.post(
+        "/webhooks/teller",
+        summary="Receive a Teller webhook (verified, replay-safe)",
+        responses=_RESPONSES,
+        openapi_extra=_openapi("Teller-Signature", "t=<unix seconds>,v1=<hex HMAC-SHA256 of t.body>"),
+    )
     async def teller_webhook(request: Request) -> Response:
         body = await read(request)
         if isinstance(body, Response):
