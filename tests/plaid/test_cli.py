@@ -1,0 +1,50 @@
+"""``python -m fin_infra.emulators plaid --port N`` serves the emulator until interrupted."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_cli_serves_the_emulator() -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fin_infra.emulators", "plaid", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                response = httpx.post(
+                    f"{url}/sandbox/public_token/create",
+                    json={
+                        "client_id": "fin-infra-emulator-client",
+                        "secret": "fin-infra-emulator-secret",
+                        "institution_id": "ins_109508",
+                        "initial_products": ["transactions"],
+                    },
+                )
+                break
+            except httpx.ConnectError:
+                assert proc.poll() is None and time.monotonic() < deadline, "the emulator did not start"
+                time.sleep(0.1)
+        assert response.status_code == 200 and response.json()["public_token"].startswith("public-sandbox-")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=20)
+    assert f"PLAID_BASE_URL=http://127.0.0.1:{port}" in out
