@@ -30,6 +30,7 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "internal_error": (500, "Internal error"),
     "webhook_unverified": (401, "Webhook signature not verified"),
     "payload_too_large": (413, "Request body too large"),
+    "history_unavailable": (503, "Balance history storage is unavailable"),
 }
 
 

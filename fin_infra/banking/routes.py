@@ -39,6 +39,11 @@ def json_response(content: Any, status_code: int = 200) -> Response:
     return Response(dumps(content), status_code=status_code, media_type="application/json")
 
 
+def _first_line(exc: BaseException) -> str:
+    # Drivers append the SQL parameters (balances, account ids) after the first line: keep them out of logs.
+    return (str(exc).splitlines() or [""])[0][:200]
+
+
 def _problem_docs(*codes: str) -> dict[int | str, dict[str, Any]]:
     out: dict[int | str, dict[str, Any]] = {}
     for code in codes:
@@ -90,9 +95,7 @@ def build_banking_router(
             await history_module.atrack_balances(items, store=store)
         except Exception as exc:
             # the live balances are still served; a history outage must not take them down with it.
-            # Only the error's first line: drivers append the SQL parameters (balances) after it.
-            first_line = (str(exc).splitlines() or [""])[0][:200]
-            log.error("could not record balance history in %r: %s: %s", store, type(exc).__name__, first_line)
+            log.error("could not record balance history in %r: %s: %s", store, type(exc).__name__, _first_line(exc))
 
     @router.post(
         "/link",
@@ -176,7 +179,7 @@ def build_banking_router(
         "/balance-history",
         response_model=BalanceHistoryResponse,
         summary="Daily balance snapshots of one account, with summary statistics",
-        responses=_problem_docs(*PROVIDER_ERRORS, "account_not_found"),
+        responses=_problem_docs(*PROVIDER_ERRORS, "account_not_found", "history_unavailable"),
     )
     async def balance_history(
         token: AccessToken,
@@ -193,7 +196,11 @@ def build_banking_router(
         visible = {a.id for a in await provider.get_accounts(token)}
         if account_id not in visible:
             return problems.problem("account_not_found", "no account with that id for this access token")
-        snapshots = await history_module.aget_balance_history(account_id, start, end, store=store)
+        try:
+            snapshots = await history_module.aget_balance_history(account_id, start, end, store=store)
+        except Exception as exc:
+            log.error("could not read balance history from %r: %s: %s", store, type(exc).__name__, _first_line(exc))
+            return problems.problem("history_unavailable", "balance history can't be read right now; retry later")
         points = [{"date": s.date, "balance": s.balance, "currency": s.currency} for s in snapshots]
         return json_response(
             {

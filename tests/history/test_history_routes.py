@@ -148,7 +148,7 @@ class BrokenStore:
         raise ConnectionRefusedError("connection refused\n[parameters: balance=4242.42]")
 
     async def range(self, account_id: str, start: dt.date, end: dt.date) -> list[BalanceSnapshot]:
-        return []
+        raise ConnectionRefusedError(f"connection refused\n[parameters: account_id={account_id}]")
 
     async def delete_before(self, cutoff: dt.date) -> int:
         return 0
@@ -165,6 +165,17 @@ async def test_a_history_outage_still_serves_balances(caplog: pytest.LogCaptureF
     assert r.status_code == 200 and r.json()["count"] == 3
     assert "could not record balance history" in caplog.text and "ConnectionRefusedError" in caplog.text
     assert "4242.42" not in caplog.text and DEMO_ACCESS_TOKEN not in caplog.text
+
+
+async def test_a_history_outage_is_a_503_problem(account_ids: list[str], caplog: pytest.LogCaptureFixture) -> None:
+    app = FastAPI()
+    add_banking(app, provider="sandbox", store=BrokenStore())
+    with caplog.at_level(logging.ERROR, logger="fin_infra.banking"):
+        async with await client_for(app) as client:
+            r = await client.get("/banking/balance-history", params={"account_id": account_ids[0]}, headers=AUTH)
+    assert r.status_code == 503 and r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["code"] == "history_unavailable"
+    assert "could not read balance history" in caplog.text and account_ids[0] not in caplog.text
 
 
 async def test_database_url_creates_the_schema_at_startup(tmp_path: Path, account_ids: list[str]) -> None:
