@@ -25,10 +25,11 @@ from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Sequence
 from decimal import Decimal
+from itertools import compress, groupby
 from typing import Any
 
 from fin_infra._json import dumps
-from fin_infra.banking.query.filters import categories, merchant_text
+from fin_infra.banking.query.filters import merchant_text
 from fin_infra.banking.query.paging import page_bounds
 from fin_infra.banking.query.value import SORT_FIELDS, TransactionQuery
 from fin_infra.models import Transaction
@@ -73,15 +74,21 @@ class TransactionIndex:
         self._sizes_in_order = [sizes[i] for i in self._orders["amount"]]
         self._ranks: dict[str, list[int]] = {}
 
-        by_category: dict[str, set[int]] = {}
-        by_merchant: dict[str, set[int]] = {}
+        # Inverted indexes. Lists, not per-transaction sets: building 100k small sets costs more than the rest.
+        by_category: dict[str, list[int]] = {}
         for i, t in enumerate(txns):
-            for c in categories(t):
-                by_category.setdefault(c, set()).add(i)
-            by_merchant.setdefault(merchants[i], set()).add(i)
+            top = t.category
+            if top is not None:
+                by_category.setdefault(top, []).append(i)
+            for level in t.category_path:
+                if level != top:
+                    by_category.setdefault(level, []).append(i)
         self._by_category = {k: frozenset(v) for k, v in by_category.items()}
-        self._by_merchant = {k: frozenset(v) for k, v in by_merchant.items()}
-        self._settled = frozenset(i for i, t in enumerate(txns) if not t.pending)
+        # Equal merchant texts are neighbours in the merchant order: each run is one entry.
+        self._by_merchant = {
+            text: frozenset(run) for text, run in groupby(self._orders["merchant"], key=merchants.__getitem__)
+        }
+        self._settled = frozenset(compress(range(n), [not t.pending for t in txns]))
 
         self._json: list[str | None] = [None] * n
         self._selections: OrderedDict[tuple[Any, ...], list[int]] = OrderedDict()
