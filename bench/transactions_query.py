@@ -101,7 +101,12 @@ class WireProvider(BankingProvider):
         self.fetches = 0
 
     async def get_transactions(
-        self, access_token: str, start_date: DateLike = None, end_date: DateLike = None, *, account_id: str | None = None
+        self,
+        access_token: str,
+        start_date: DateLike = None,
+        end_date: DateLike = None,
+        *,
+        account_id: str | None = None,
     ) -> list[Transaction]:
         self.fetches += 1
         start, end = date_range(start_date, end_date, today=TODAY)
