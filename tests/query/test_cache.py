@@ -257,3 +257,77 @@ async def test_redis_through_add_banking_and_the_sync_face(redis_url: str) -> No
         await provider.transaction_queries.forget(token)
         await provider.transaction_queries.cache.aclose()
 
+
+
+async def test_memory_is_bounded_by_the_transactions_held() -> None:
+    def index(n: int) -> TransactionIndex:
+        txns = [txn(f"t{i}", "-1.00", "2025-01-02") for i in range(n)]
+        return TransactionIndex(txns, start=dt.date(2025, 1, 1), end=dt.date(2025, 1, 31))
+
+    cache = MemoryTransactionCache(ttl=60, max_transactions=10)
+    await cache.set("a", index(4))
+    await cache.set("b", index(4))
+    await cache.set("a", index(4))  # replacing an entry does not count it twice
+    assert await cache.get("b") is not None and len(cache) == 2
+    await cache.set("c", index(4))  # 12 > 10: the least recently used ("a") goes
+    assert await cache.get("a") is None and len(cache) == 2
+    await cache.set("huge", index(11))  # bigger than the whole cache: not kept, nothing evicted for it
+    assert await cache.get("huge") is None and len(cache) == 2
+
+
+class GatedProvider(ListProvider):
+    """Holds every fetch until released, so requests overlap for sure."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.gate = asyncio.Event()
+        self.fail = False
+
+    async def get_transactions(self, *args: object, **kwargs: object) -> list:  # type: ignore[override]
+        self.fetches += 1
+        await self.gate.wait()
+        if self.fail:
+            from fin_infra.banking.exceptions import ProviderUnavailableError
+
+            raise ProviderUnavailableError("down", provider=self.name)
+        return self.data["access-alice"]
+
+
+async def test_concurrent_requests_for_one_range_share_one_fetch() -> None:
+    provider = GatedProvider({"access-alice": [txn("a1", "-1.00", "2025-01-02")]})
+    queries = TransactionQueries(provider, MemoryTransactionCache(ttl=60))
+    asks = [TransactionQuery.build("2025-01-01", "2025-01-31", page=p, page_size=1) for p in (1, 2, 3)]
+    pages = [asyncio.create_task(queries.page("access-alice", q)) for q in asks]
+    await asyncio.sleep(0.01)
+    provider.gate.set()
+    results = await asyncio.gather(*pages)
+    assert provider.fetches == 1 and [len(r) for r in results] == [1, 0, 0]
+
+
+async def test_a_shared_fetch_that_fails_fails_every_waiter_and_is_not_cached() -> None:
+    from fin_infra.banking.exceptions import ProviderUnavailableError
+
+    provider = GatedProvider({"access-alice": [txn("a1", "-1.00", "2025-01-02")]})
+    provider.fail = True
+    queries = TransactionQueries(provider, MemoryTransactionCache(ttl=60))
+    tasks = [asyncio.create_task(queries.page("access-alice", JAN)) for _ in range(3)]
+    await asyncio.sleep(0.01)
+    provider.gate.set()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert all(isinstance(r, ProviderUnavailableError) for r in results) and provider.fetches == 1
+    provider.fail = False
+    assert [t.id for t in await queries.page("access-alice", JAN)] == ["a1"] and provider.fetches == 2
+
+
+async def test_a_cancelled_fetch_lets_the_waiters_fetch_for_themselves() -> None:
+    provider = GatedProvider({"access-alice": [txn("a1", "-1.00", "2025-01-02")]})
+    queries = TransactionQueries(provider, MemoryTransactionCache(ttl=60))
+    leader = asyncio.create_task(queries.page("access-alice", JAN))
+    await asyncio.sleep(0.01)
+    waiter = asyncio.create_task(queries.page("access-alice", JAN))
+    await asyncio.sleep(0.01)
+    leader.cancel()
+    await asyncio.sleep(0.01)
+    provider.gate.set()
+    assert [t.id for t in await waiter] == ["a1"] and provider.fetches == 2
+    assert leader.cancelled()

@@ -67,22 +67,31 @@ def cache_key(provider: str, access_token: str, start: dt.date, end: dt.date, ac
 
 
 class MemoryTransactionCache:
-    """Ranges kept in this process, least recently used dropped beyond ``max_entries``.
+    """Ranges kept in this process; the least recently used are dropped beyond ``max_entries`` ranges or
+    ``max_transactions`` transactions in all (the bound on memory: 100,000 transactions with their
+    indexes take about 200 MB).
 
     Thread-safe: the synchronous face runs on its own event loop thread next to the app's loop.
     """
 
     def __init__(
-        self, *, ttl: float = DEFAULT_TTL, max_entries: int = 64, clock: Callable[[], float] = time.monotonic
+        self,
+        *,
+        ttl: float = DEFAULT_TTL,
+        max_entries: int = 1024,
+        max_transactions: int = 500_000,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if ttl < 0:
+        if not math.isfinite(ttl) or ttl < 0:
             raise ValueError("ttl must be 0 (no caching) or more seconds")
-        if max_entries < 1:
-            raise ValueError("max_entries must be at least 1")
+        if max_entries < 1 or max_transactions < 1:
+            raise ValueError("max_entries and max_transactions must be at least 1")
         self.ttl = float(ttl)
         self.max_entries = max_entries
+        self.max_transactions = max_transactions
         self._clock = clock
         self._entries: OrderedDict[str, tuple[float, TransactionIndex]] = OrderedDict()
+        self._held = 0  # transactions in all entries
         self._lock = threading.Lock()
 
     async def get(self, key: str) -> TransactionIndex | None:
@@ -91,7 +100,7 @@ class MemoryTransactionCache:
             if entry is None:
                 return None
             if entry[0] <= self._clock():
-                del self._entries[key]
+                self._drop(key)
                 return None
             self._entries.move_to_end(key)
             return entry[1]
@@ -99,21 +108,30 @@ class MemoryTransactionCache:
     async def set(self, key: str, index: TransactionIndex) -> None:
         if self.ttl <= 0:
             return
+        if len(index) > self.max_transactions:
+            return  # bigger than the whole cache may hold: served, not kept
         with self._lock:
+            if key in self._entries:
+                self._drop(key)
             self._entries[key] = (self._clock() + self.ttl, index)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self._held += len(index)
+            while len(self._entries) > self.max_entries or self._held > self.max_transactions:
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: str) -> None:
+        _, index = self._entries.pop(key)
+        self._held -= len(index)
 
     async def forget(self, prefix: str) -> None:
         with self._lock:
             for key in [k for k in self._entries if k.startswith(prefix)]:
-                del self._entries[key]
+                self._drop(key)
 
     async def clear(self) -> None:
         """Drop every entry."""
         with self._lock:
             self._entries.clear()
+            self._held = 0
 
     async def aclose(self) -> None:
         return None

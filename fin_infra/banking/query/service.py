@@ -14,6 +14,7 @@ refetch, never the request.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -57,17 +58,51 @@ class TransactionQueries:
     def __init__(self, provider: BankingProvider, cache: TransactionCache | None = None) -> None:
         self.provider = provider
         self.cache = cache if cache is not None else cache_from_env()
+        self._inflight: dict[tuple[asyncio.AbstractEventLoop, str], asyncio.Future[TransactionIndex]] = {}
 
     async def fetch(self, access_token: str, q: TransactionQuery) -> TransactionIndex:
-        """The prepared range ``q`` asks for: from the cache, else from the provider (then cached)."""
+        """The prepared range ``q`` asks for: from the cache, else from the provider (then cached).
+
+        Concurrent requests for the same uncached range share one provider fetch (per event loop).
+        """
         key = cache_key(self.provider.name, access_token, q.start_date, q.end_date, q.account_id)
-        index: TransactionIndex | None = None
-        try:
-            index = await self.cache.get(key)
-        except Exception as exc:  # a cache outage must not fail the request: fetch instead
-            log.warning("transactions cache read failed (%s); fetching from the provider", type(exc).__name__)
+        index = await self._cached(key)
         if index is not None:
             return index
+        loop = asyncio.get_running_loop()
+        flight = self._inflight.get((loop, key))
+        if flight is not None:
+            try:
+                return await asyncio.shield(flight)
+            except asyncio.CancelledError:
+                if not flight.cancelled():
+                    raise  # this request was cancelled, not the fetch it waited for
+                # the request that was fetching went away: fetch for ourselves
+        flight = loop.create_future()
+        self._inflight[(loop, key)] = flight
+        try:
+            index = await self._load(access_token, q, key)
+        except BaseException as exc:
+            if isinstance(exc, asyncio.CancelledError):
+                flight.cancel()
+            else:
+                flight.set_exception(exc)
+                flight.exception()  # waiters re-raise it; nobody waiting is not an error to report
+            raise
+        else:
+            flight.set_result(index)
+            return index
+        finally:
+            self._inflight.pop((loop, key), None)
+
+    async def _cached(self, key: str) -> TransactionIndex | None:
+        try:
+            return await self.cache.get(key)
+        except Exception as exc:  # a cache outage must not fail the request: fetch instead
+            log.warning("transactions cache read failed (%s); fetching from the provider", type(exc).__name__)
+            return None
+
+    async def _load(self, access_token: str, q: TransactionQuery, key: str) -> TransactionIndex:
         txns = await self.provider.get_transactions(access_token, q.start_date, q.end_date, account_id=q.account_id)
         index = TransactionIndex(txns, start=q.start_date, end=q.end_date, account_id=q.account_id)
         try:
