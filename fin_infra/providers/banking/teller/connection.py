@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from fin_infra import __version__
+from fin_infra import __version__, _sync
 from fin_infra.banking.exceptions import BankingError, ProviderUnavailableError, RateLimitError
 from fin_infra.providers.banking.teller import errors
 from fin_infra.providers.banking.teller.certificates import diagnose_handshake
@@ -113,20 +113,26 @@ class TellerConnection:
         return (await self._state()).limiter
 
     async def aclose(self) -> None:
-        """Close every loop's client: this loop's here, other running loops' on their own thread."""
+        """Close this loop's client, and the synchronous face's (portal loop) client.
+
+        Clients of other loops are left to those loops: waiting on a loop that may itself be
+        blocked waiting on us (a synchronous call made from async code) would deadlock. They close
+        when their loop shuts down (see `_close_with_loop`) or when ``aclose()`` runs there.
+        """
         current = asyncio.get_running_loop()
+        portal = _sync._loop
         with self._lock:
-            states = list(self._states.items())
-            self._states.clear()
-        for loop, state in states:
-            if loop is current:
-                await _finish(state.keeper)
-            elif not loop.is_closed() and loop.is_running():
-                future = asyncio.run_coroutine_threadsafe(_finish(state.keeper), loop)
-                try:
-                    await asyncio.wait_for(asyncio.wrap_future(future), timeout=5)
-                except (TimeoutError, RuntimeError):
-                    log.warning("a Teller HTTP client on another event loop did not close in time")
+            mine = self._states.pop(current, None)
+            theirs = self._states.pop(portal, None) if portal is not None and portal is not current else None
+        if mine is not None:
+            await _finish(mine.keeper)
+        if theirs is not None and portal is not None and portal.is_running():
+            # The portal loop never waits on another loop, so waiting on it here can't deadlock.
+            future = asyncio.run_coroutine_threadsafe(_finish(theirs.keeper), portal)
+            try:
+                await asyncio.wait_for(asyncio.wrap_future(future), timeout=5)
+            except TimeoutError:
+                log.warning("the Teller HTTP client of the synchronous face did not close in time")
 
     # --- requests --------------------------------------------------------------------------------
 
