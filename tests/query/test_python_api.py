@@ -82,3 +82,32 @@ def test_bad_keywords_raise_a_value_error_naming_the_field(kwargs: dict[str, obj
 def test_float_bounds_are_read_without_float_noise() -> None:
     q = TransactionQuery.build("2025-01-01", "2025-01-02", min_amount=0.1, max_amount=5432.10)
     assert (q.min_amount, q.max_amount) == (Decimal("0.1"), Decimal("5432.1"))
+
+
+async def test_the_documented_fastapi_example() -> None:
+    # the "Example Usage" of the docs' Transaction Filtering section, as written there
+    import httpx
+    from fastapi import FastAPI, Query
+
+    banking = easy_banking(provider="sandbox")
+    app = FastAPI()
+
+    @app.get("/transactions/filtered")
+    async def get_filtered_transactions(
+        access_token: str = Query(...),
+        start_date: str = Query(...),
+        end_date: str = Query(...),
+        min_amount: float | None = Query(None),
+        category: str | None = Query(None),
+    ):  # no return annotation, as in the docs: FastAPI's jsonable_encoder writes the page
+        txns = banking.transactions(access_token=access_token, start_date=start_date, end_date=end_date,
+                                    min_amount=min_amount, category=category)
+        return {"transactions": txns, "count": len(txns)}
+
+    params = {"access_token": DEMO_ACCESS_TOKEN, "start_date": "2025-01-01", "end_date": "2025-01-31",
+              "min_amount": "10.00", "category": "Food & Drink"}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        body = (await c.get("/transactions/filtered", params=params)).json()
+    assert body["count"] == len(body["transactions"]) > 0
+    # pydantic writes Decimals as strings in FastAPI's default encoding: exact either way
+    assert all(t["category"] == "Food & Drink" and abs(Decimal(t["amount"])) >= 10 for t in body["transactions"])
