@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -107,10 +108,15 @@ def _t(tid: str, amount: str = "-1.00", pending_of: str | None = None, pending: 
 async def _fold(*pages: SyncPage) -> tuple[list[str], list[str], list[str], str]:
     it = iter(pages)
 
-    async def fetch(cursor: str | None) -> SyncPage:
-        return next(it)
+    async def fetch(cursor: str | None) -> dict[str, Any]:
+        page = next(it)
+        return {"page": page, "next_cursor": page.next_cursor, "has_more": page.has_more}
 
-    r = await sync_pages(fetch)
+    async def to_page(raw: Mapping[str, Any]) -> SyncPage:
+        page: SyncPage = raw["page"]
+        return page
+
+    r = await sync_pages(fetch, to_page)
     return [t.id for t in r.added], [t.id for t in r.modified], r.removed, r.next_cursor
 
 

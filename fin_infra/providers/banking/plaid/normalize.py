@@ -52,7 +52,7 @@ def account(raw: Mapping[str, Any], item: Mapping[str, Any] | None = None) -> Ba
         currency=_currency(balances),
         institution_id=(item or {}).get("institution_id"),
         institution_name=(item or {}).get("institution_name"),
-        raw=dict(raw),
+        raw=raw,  # pydantic keeps its own copy of the dict
     )
 
 
@@ -91,7 +91,7 @@ def transaction(raw: Mapping[str, Any]) -> Transaction:
         pending=bool(raw.get("pending")),
         pending_transaction_id=raw.get("pending_transaction_id"),
         currency=_currency(raw),
-        raw=dict(raw),
+        raw=raw,  # pydantic keeps its own copy of the dict
     )
 
 

@@ -7,9 +7,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
 
 from fin_infra.banking.exceptions import UnsupportedOperationError
 from fin_infra.models import Balance, BankAccount, Identity, LinkToken, TokenExchange, Transaction
@@ -26,6 +27,8 @@ LINK_OPTIONS = frozenset(
     {"products", "country_codes", "language", "webhook", "redirect_uri", "client_name", "days_requested"}
 )
 SANDBOX_INSTITUTION = "ins_109508"
+SLICE = 100  # transactions normalised between two yields to the event loop (~0.4 ms)
+T = TypeVar("T")
 
 
 def _token(access_token: object) -> str:
@@ -96,7 +99,7 @@ class PlaidProvider(BankingProvider):
         if account_id is not None:
             options = self._caller.build("transactions_sync_request_options", account_id=account_id)
 
-        async def fetch(page_cursor: str | None) -> SyncPage:
+        async def fetch(page_cursor: str | None) -> dict[str, Any]:
             request = self._caller.build(
                 "transactions_sync_request",
                 access_token=token,
@@ -104,9 +107,9 @@ class PlaidProvider(BankingProvider):
                 count=self.settings.sync_page_size,
                 options=options,
             )
-            return await self._caller.call("transactions_sync", request, parse=_sync_page)
+            return await self._caller.call("transactions_sync", request)
 
-        return await sync_pages(fetch, cursor or None)
+        return await sync_pages(fetch, _sync_page, cursor or None)
 
     async def get_transactions(
         self,
@@ -235,11 +238,22 @@ class PlaidProvider(BankingProvider):
         self._caller.close()
 
 
-def _sync_page(data: dict[str, Any]) -> SyncPage:
+async def _sync_page(data: Mapping[str, Any]) -> SyncPage:
+    # Normalised on the event loop in slices, yielding between them: on a worker thread the same work
+    # would hold the interpreter lock for whole switch intervals (5 ms) while the loop waits for it.
     return SyncPage(
-        added=[normalize.transaction(t) for t in data.get("added") or []],
-        modified=[normalize.transaction(t) for t in data.get("modified") or []],
+        added=await _in_slices(data.get("added") or [], normalize.transaction),
+        modified=await _in_slices(data.get("modified") or [], normalize.transaction),
         removed=[str(r["transaction_id"]) for r in data.get("removed") or []],
         next_cursor=str(data.get("next_cursor") or ""),
         has_more=bool(data.get("has_more")),
     )
+
+
+async def _in_slices(items: list[Any], convert: Callable[[Any], T], size: int = SLICE) -> list[T]:
+    out: list[T] = []
+    for start in range(0, len(items), size):
+        if start:
+            await asyncio.sleep(0)
+        out.extend(convert(item) for item in items[start : start + size])
+    return out

@@ -8,6 +8,9 @@ pending purchase never shows next to its posted twin). If Plaid reports
 ``TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION`` the run restarts from its first cursor, as Plaid asks.
 Only the final cursor is returned: persist it and pass it back for the next incremental sync.
 
+The next page is requested as soon as a page's JSON arrives, so normalising one page overlaps with
+Plaid preparing the next.
+
     >>> result = SyncResult(added=[], modified=[], removed=[], next_cursor="c1")
     >>> result.next_cursor
     'c1'
@@ -15,9 +18,12 @@ Only the final cursor is returned: persist it and pass it back for the next incr
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -45,7 +51,7 @@ class SyncResult(BaseModel):
 
 @dataclass(frozen=True)
 class SyncPage:
-    """One ``/transactions/sync`` page, already normalised."""
+    """One ``/transactions/sync`` page, normalised."""
 
     added: list[Transaction]
     modified: list[Transaction]
@@ -54,7 +60,9 @@ class SyncPage:
     has_more: bool
 
 
-FetchPage = Callable[[str | None], Awaitable[SyncPage]]
+RawPage = Mapping[str, Any]
+FetchPage = Callable[[str | None], Awaitable[RawPage]]
+ToPage = Callable[[RawPage], Awaitable[SyncPage]]
 
 
 class _Fold:
@@ -91,21 +99,36 @@ class _Fold:
         )
 
 
-async def sync_pages(fetch: FetchPage, cursor: str | None = None, *, max_restarts: int = MAX_RESTARTS) -> SyncResult:
+async def _settle(task: asyncio.Future[Any] | None) -> None:
+    # A prefetch we no longer want: cancel it, and never leave its error unretrieved.
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(BaseException):
+        await task
+
+
+async def sync_pages(
+    fetch: FetchPage, to_page: ToPage, cursor: str | None = None, *, max_restarts: int = MAX_RESTARTS
+) -> SyncResult:
     """Page from ``cursor`` (None: the whole history) to the end; see the module docstring."""
     restarts = 0
     while True:
         fold = _Fold()
-        current = cursor
+        ahead: asyncio.Future[RawPage] | None = asyncio.ensure_future(fetch(cursor))
         try:
-            while True:
-                page = await fetch(current)
-                fold.apply(page)
-                current = page.next_cursor
-                if not page.has_more:
-                    return fold.result(current)
+            while ahead is not None:
+                raw = await ahead
+                ahead = None
+                next_cursor = str(raw.get("next_cursor") or "")
+                if raw.get("has_more"):
+                    ahead = asyncio.ensure_future(fetch(next_cursor))
+                fold.apply(await to_page(raw))
+            return fold.result(next_cursor)
         except TransactionsSyncMutationError:
             if restarts >= max_restarts:
                 raise
             restarts += 1
             log.info("plaid transactions changed during pagination; restarting sync (%d)", restarts)
+        finally:
+            await _settle(ahead)
