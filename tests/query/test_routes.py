@@ -232,6 +232,16 @@ async def test_undecodable_query_bytes_are_handled(client: httpx.AsyncClient, ra
     assert r.status_code == 200 and r.json()["total"] == 0
 
 
+async def test_422_messages_say_what_to_send(client: httpx.AsyncClient) -> None:
+    r = await client.get("/banking/transactions?start_date=01/02/2025&page_size=500&sort_by=price", headers=AUTH)
+    messages = {e["field"]: e["message"] for e in r.json()["errors"]}
+    assert messages == {
+        "start_date": "must be an ISO 8601 date (YYYY-MM-DD)",
+        "page_size": "Input should be less than or equal to 200",
+        "sort_by": "Input should be 'date', 'amount' or 'merchant'",
+    }
+
+
 async def test_empty_text_parameters_mean_no_filter(client: httpx.AsyncClient) -> None:
     body = await get(client, merchant_name="", category="", account_id="")
     assert body["total"] == 9

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from fin_infra.banking.query.value import (
     DEFAULT_PAGE_SIZE,
@@ -32,7 +33,8 @@ def _iso_date(value: Any) -> Any:
         try:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
-            raise ValueError("must be an ISO 8601 date (YYYY-MM-DD)") from None
+            # a custom error type: the message reads without pydantic's "Value error, " prefix
+            raise PydanticCustomError("date_format", "must be an ISO 8601 date (YYYY-MM-DD)") from None
     return value
 
 
