@@ -331,3 +331,25 @@ async def test_a_cancelled_fetch_lets_the_waiters_fetch_for_themselves() -> None
     provider.gate.set()
     assert [t.id for t in await waiter] == ["a1"] and provider.fetches == 2
     assert leader.cancelled()
+
+
+async def test_redis_damaged_entries_are_misses_and_the_local_copy_is_bounded(redis_url: str) -> None:
+    import redis.asyncio as aioredis
+
+    from fin_infra.banking.query.redis_cache import RedisTransactionCache
+
+    provider = odd_amounts()
+    token = next(iter(provider.data))
+    cache = RedisTransactionCache(redis_url, ttl=30, local_transactions=1)  # too small to keep any range here
+    queries = TransactionQueries(provider, cache)
+    raw = aioredis.Redis.from_url(redis_url)
+    try:
+        first = await queries.page(token, JAN)
+        assert list(await queries.page(token, JAN)) == list(first) and provider.fetches == 1  # decoded from Redis
+        key = cache_key(provider.name, token, JAN.start_date, JAN.end_date, None)
+        await raw.set(key, b"not a cache entry", px=30_000)
+        assert list(await queries.page(token, JAN)) == list(first) and provider.fetches == 2  # a miss: refetched
+    finally:
+        await queries.forget(token)
+        await raw.aclose()
+        await cache.aclose()

@@ -112,9 +112,12 @@ def decode(data: bytes) -> tuple[str, TransactionIndex]:
 
 
 class RedisTransactionCache:
-    """Ranges in Redis at ``url`` for ``ttl`` seconds, with the last ``local_entries`` decoded ones kept here."""
+    """Ranges in Redis at ``url`` for ``ttl`` seconds; the last ``local_entries`` decoded ones (at most
+    ``local_transactions`` transactions in all) are kept in this process too."""
 
-    def __init__(self, url: str, *, ttl: float = 120.0, local_entries: int = 8) -> None:
+    def __init__(
+        self, url: str, *, ttl: float = 120.0, local_entries: int = 8, local_transactions: int = 500_000
+    ) -> None:
         try:
             import redis.asyncio  # noqa: F401 - fail here, with the fix, rather than on the first request
         except ImportError as exc:  # pragma: no cover - the dev install has it
@@ -127,6 +130,8 @@ class RedisTransactionCache:
         self.url = url
         self.ttl = float(ttl)
         self._local_entries = local_entries
+        self._local_transactions = local_transactions
+        self._local_held = 0
         self._local: OrderedDict[str, tuple[str, TransactionIndex]] = OrderedDict()
         self._clients: dict[asyncio.AbstractEventLoop, Any] = {}
         self._lock = threading.Lock()
@@ -185,11 +190,19 @@ class RedisTransactionCache:
         self._remember(key, version, index)
 
     def _remember(self, key: str, version: str, index: TransactionIndex) -> None:
+        if len(index) > self._local_transactions:
+            return
         with self._lock:
+            if key in self._local:
+                self._forget_local(key)
             self._local[key] = (version, index)
-            self._local.move_to_end(key)
-            while len(self._local) > self._local_entries:
-                self._local.popitem(last=False)
+            self._local_held += len(index)
+            while len(self._local) > self._local_entries or self._local_held > self._local_transactions:
+                self._forget_local(next(iter(self._local)))
+
+    def _forget_local(self, key: str) -> None:
+        _, index = self._local.pop(key)
+        self._local_held -= len(index)
 
     async def forget(self, prefix: str) -> None:
         client = self._client()
@@ -198,7 +211,7 @@ class RedisTransactionCache:
             await client.delete(*keys)
         with self._lock:
             for key in [k for k in self._local if k.startswith(prefix)]:
-                del self._local[key]
+                self._forget_local(key)
 
     async def clear(self) -> None:
         """Drop every fin-infra transactions entry in this Redis database."""
