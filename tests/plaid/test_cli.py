@@ -44,7 +44,10 @@ def test_cli_serves_the_emulator() -> None:
                 assert proc.poll() is None and time.monotonic() < deadline, "the emulator did not start"
                 time.sleep(0.1)
         assert response.status_code == 200 and response.json()["public_token"].startswith("public-sandbox-")
+        assert proc.stdout is not None
+        banner = [proc.stdout.readline() for _ in range(3)]  # printed (flushed) once the server is up
+        assert f"  PLAID_BASE_URL=http://127.0.0.1:{port}\n" in banner
     finally:
         proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=20)
-    assert f"PLAID_BASE_URL=http://127.0.0.1:{port}" in out
+        proc.communicate(timeout=20)
+    assert proc.returncode == 0
