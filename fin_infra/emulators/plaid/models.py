@@ -17,18 +17,16 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
+from fin_infra.emulators.plaid.changes import TransactionChanges
 from fin_infra.emulators.plaid.data import (
     GOOD_PASSWORD,
     GOOD_USERNAME,
     INSTITUTIONS,
-    MERCHANTS,
     SANDBOX_OWNER,
     Account,
     OwnerData,
-    Txn,
     plaid_id,
     seed_accounts,
     seed_transactions,
@@ -84,7 +82,7 @@ class PendingWebhook:
 
 
 @dataclass
-class PlaidBackend:
+class PlaidBackend(TransactionChanges):
     """All the emulator's state. Thread-safe: tests drive it while the server thread serves it."""
 
     client_id: str = DEFAULT_CLIENT_ID
@@ -321,86 +319,6 @@ class PlaidBackend:
                 "to a good state",
             )
             return item
-
-    # --- transaction changes (what /transactions/refresh and the helpers make visible) --------
-
-    def post_pending(self, access_token: str) -> list[Txn]:
-        """Post every pending transaction: the pending one is removed, a posted one (pointing back to
-        it through ``pending_transaction_id``) is added. Returns the posted transactions."""
-        with self.lock:
-            item = self.item_for(access_token, data=False)
-            posted = []
-            for txn in [t for t in item.ledger.txns.values() if t.pending and not t.removed]:
-                item.ledger.remove(txn)
-                new = Txn(
-                    **{
-                        **txn.__dict__,
-                        "transaction_id": plaid_id(txn.transaction_id, "posted"),
-                        "pending": False,
-                        "pending_transaction_id": txn.transaction_id,
-                        "removed": False,
-                    }
-                )
-                item.ledger.add(new)
-                posted.append(new)
-            return posted
-
-    def add_transaction(
-        self,
-        access_token: str,
-        amount: Decimal | str,
-        description: str,
-        *,
-        date: dt.date | None = None,
-        pending: bool = False,
-        account_index: int = 0,
-    ) -> Txn:
-        """Add one transaction (Plaid's sign: positive = money out) to the Item."""
-        with self.lock:
-            item = self.item_for(access_token, data=False)
-            merchant = MERCHANTS[0]
-            n = len(item.ledger.txns)
-            txn = Txn(
-                transaction_id=plaid_id(item.seed, "added", str(n)),
-                account_id=item.accounts[account_index].account_id,
-                amount=Decimal(amount),
-                date=date or self.today(),
-                authorized_date=date or self.today(),
-                name=description,
-                merchant_name=None,
-                category=merchant.category,
-                category_id=merchant.category_id,
-                pfc=merchant.pfc,
-                payment_channel="other",
-                pending=pending,
-            )
-            item.ledger.add(txn)
-            return txn
-
-    def modify_transaction(self, access_token: str, transaction_id: str, *, amount: Decimal | str) -> Txn:
-        with self.lock:
-            item = self.item_for(access_token, data=False)
-            txn = item.ledger.txns[transaction_id]
-            txn.amount = Decimal(amount)
-            item.ledger.modify(txn)
-            return txn
-
-    def remove_transaction(self, access_token: str, transaction_id: str) -> None:
-        with self.lock:
-            item = self.item_for(access_token, data=False)
-            item.ledger.remove(item.ledger.txns[transaction_id])
-
-    def refresh(self, access_token: str) -> None:
-        """``/transactions/refresh``, like Plaid's dynamic sandbox user: pendings post, a new pending
-        purchase appears, and the newest posted purchase's amount grows by $1.00."""
-        with self.lock:
-            item = self.item_for(access_token)
-            posted = [t for t in item.ledger.txns.values() if not t.removed and not t.pending and t.amount > 0]
-            self.post_pending(access_token)
-            if posted:
-                newest = max(posted, key=lambda t: (t.date, t.last_seq))
-                self.modify_transaction(access_token, newest.transaction_id, amount=newest.amount + 1)
-            self.add_transaction(access_token, "12.34", "SANDBOX REFRESH PURCHASE", pending=True)
 
     # --- webhooks -----------------------------------------------------------------------------
 

@@ -1,0 +1,112 @@
+"""Changes to an Item's transactions, as Plaid's dynamic sandbox user makes them: what
+``/transactions/refresh`` and the test helpers make visible through ``/transactions/sync``.
+
+A mixin of `fin_infra.emulators.plaid.models.PlaidBackend`:
+
+    >>> from fin_infra.emulators.plaid import PlaidBackend
+    >>> backend = PlaidBackend()
+    >>> token, _ = backend.exchange_public_token(backend.create_public_token("ins_109508", ["transactions"]))
+    >>> [t.pending for t in backend.post_pending(token)][:1]
+    [False]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from fin_infra.emulators.plaid.data import MERCHANTS, Txn, plaid_id
+
+if TYPE_CHECKING:
+    from fin_infra.emulators.plaid.models import Item
+
+
+class TransactionChanges:
+    """Add, modify, remove and post transactions of an Item (each change is one ledger sequence step)."""
+
+    lock: threading.RLock
+    today: Callable[[], dt.date]
+
+    def item_for(self, access_token: object, *, data: bool = True) -> Item:
+        raise NotImplementedError
+
+    def post_pending(self, access_token: str) -> list[Txn]:
+        """Post every pending transaction: the pending one is removed, a posted one (pointing back to
+        it through ``pending_transaction_id``) is added. Returns the posted transactions."""
+        with self.lock:
+            item = self.item_for(access_token, data=False)
+            posted = []
+            for txn in [t for t in item.ledger.txns.values() if t.pending and not t.removed]:
+                item.ledger.remove(txn)
+                new = Txn(
+                    **{
+                        **txn.__dict__,
+                        "transaction_id": plaid_id(txn.transaction_id, "posted"),
+                        "pending": False,
+                        "pending_transaction_id": txn.transaction_id,
+                        "removed": False,
+                    }
+                )
+                item.ledger.add(new)
+                posted.append(new)
+            return posted
+
+    def add_transaction(
+        self,
+        access_token: str,
+        amount: Decimal | str,
+        description: str,
+        *,
+        date: dt.date | None = None,
+        pending: bool = False,
+        account_index: int = 0,
+    ) -> Txn:
+        """Add one transaction (Plaid's sign: positive = money out) to the Item."""
+        with self.lock:
+            item = self.item_for(access_token, data=False)
+            merchant = MERCHANTS[0]
+            n = len(item.ledger.txns)
+            txn = Txn(
+                transaction_id=plaid_id(item.seed, "added", str(n)),
+                account_id=item.accounts[account_index].account_id,
+                amount=Decimal(amount),
+                date=date or self.today(),
+                authorized_date=date or self.today(),
+                name=description,
+                merchant_name=None,
+                category=merchant.category,
+                category_id=merchant.category_id,
+                pfc=merchant.pfc,
+                payment_channel="other",
+                pending=pending,
+            )
+            item.ledger.add(txn)
+            return txn
+
+    def modify_transaction(self, access_token: str, transaction_id: str, *, amount: Decimal | str) -> Txn:
+        with self.lock:
+            item = self.item_for(access_token, data=False)
+            txn = item.ledger.txns[transaction_id]
+            txn.amount = Decimal(amount)
+            item.ledger.modify(txn)
+            return txn
+
+    def remove_transaction(self, access_token: str, transaction_id: str) -> None:
+        with self.lock:
+            item = self.item_for(access_token, data=False)
+            item.ledger.remove(item.ledger.txns[transaction_id])
+
+    def refresh(self, access_token: str) -> None:
+        """``/transactions/refresh``, like Plaid's dynamic sandbox user: pendings post, a new pending
+        purchase appears, and the newest posted purchase's amount grows by $1.00."""
+        with self.lock:
+            item = self.item_for(access_token)
+            posted = [t for t in item.ledger.txns.values() if not t.removed and not t.pending and t.amount > 0]
+            self.post_pending(access_token)
+            if posted:
+                newest = max(posted, key=lambda t: (t.date, t.last_seq))
+                self.modify_transaction(access_token, newest.transaction_id, amount=newest.amount + 1)
+            self.add_transaction(access_token, "12.34", "SANDBOX REFRESH PURCHASE", pending=True)
