@@ -111,3 +111,14 @@ async def test_the_documented_fastapi_example() -> None:
     assert body["count"] == len(body["transactions"]) > 0
     # pydantic writes Decimals as strings in FastAPI's default encoding: exact either way
     assert all(t["category"] == "Food & Drink" and abs(Decimal(t["amount"])) >= 10 for t in body["transactions"])
+
+
+def test_public_surface_of_the_query_layer() -> None:
+    import fin_infra.banking.query as query
+
+    assert set(query.__all__) == {
+        "MemoryTransactionCache", "QueryError", "QueryResult", "SortBy", "SortOrder", "TransactionCache",
+        "TransactionIndex", "TransactionPage", "TransactionQueries", "TransactionQuery", "TransactionQueryParams",
+        "cache_from_env", "cache_key", "filter_transactions", "make_cache", "matches", "paginate", "sort_transactions",
+    }
+    assert all(getattr(query, name) is not None for name in query.__all__)

@@ -269,3 +269,11 @@ async def test_openapi_documents_every_parameter(client: httpx.AsyncClient) -> N
     assert names >= {"start_date", "end_date", "min_amount", "max_amount", "merchant_name", "category", "account_id",
                      "exclude_pending", "sort_by", "sort_order", "page", "page_size"}
     assert "422" in operation["responses"]
+
+
+async def test_openapi_documents_the_page_fields(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/banking/openapi.json")).json()
+    ok = schema["paths"]["/banking/transactions"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    body = schema["components"]["schemas"][ok["$ref"].rsplit("/", 1)[-1]]
+    assert set(body["properties"]) == {"transactions", "count", "total", "page", "page_size", "total_pages",
+                                       "has_next", "has_previous", "next", "previous", "start_date", "end_date"}
