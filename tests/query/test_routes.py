@@ -247,6 +247,16 @@ async def test_empty_text_parameters_mean_no_filter(client: httpx.AsyncClient) -
     assert body["total"] == 9
 
 
+@pytest.mark.parametrize(
+    ("query", "start"),
+    [("end_date=0001-01-05", "0001-01-01"), ("start_date=0001-01-01&end_date=9999-12-31", "0001-01-01"),
+     ("end_date=9999-12-31", "9999-12-01")],
+)
+async def test_extreme_dates_are_handled(client: httpx.AsyncClient, query: str, start: str) -> None:
+    r = await client.get(f"/banking/transactions?{query}", headers=AUTH)
+    assert r.status_code == 200 and r.json()["start_date"] == start
+
+
 async def test_huge_page_number_is_an_empty_page(client: httpx.AsyncClient) -> None:
     body = await get(client, page=str(10**30))
     assert body["transactions"] == [] and body["total"] == 9

@@ -107,7 +107,8 @@ class TransactionQuery:
         (the HTTP route) asks for the default page size of 50.
         """
         end = _date(end_date, "end_date") or (today or dt.date.today())
-        start = _date(start_date, "start_date") or end - dt.timedelta(days=DEFAULT_WINDOW_DAYS)
+        # by ordinal, so an end_date in the first days of year 1 can't overflow into a 500
+        start = _date(start_date, "start_date") or dt.date.fromordinal(max(1, end.toordinal() - DEFAULT_WINDOW_DAYS))
         if start > end:
             raise QueryError("start_date", "must not be after end_date")
         low = _amount(min_amount, "min_amount")
