@@ -203,3 +203,11 @@ async def test_odd_input_never_500(client: httpx.AsyncClient) -> None:
         assert r.status_code == 422, (path, r.status_code)
     r = await client.post("/banking/link", json={"user_id": junk})
     assert r.status_code == 422
+
+
+async def test_dates_near_year_one_never_500(client: httpx.AsyncClient) -> None:
+    accounts = (await client.get("/banking/accounts", headers=AUTH)).json()["accounts"]
+    r = await client.get(
+        "/banking/balance-history", params={"account_id": accounts[0]["id"], "end_date": "0001-01-05"}, headers=AUTH
+    )
+    assert r.status_code == 200 and r.json()["count"] == 0

@@ -29,7 +29,7 @@ from fin_infra.banking.schemas import (
 from fin_infra.banking.security import AccessToken, OptionalAccessToken
 from fin_infra.models import Identity, LinkToken, TokenExchange
 from fin_infra.providers.base import BankingProvider
-from fin_infra.providers.dates import DEFAULT_WINDOW_DAYS
+from fin_infra.providers.dates import window_start
 
 log = logging.getLogger("fin_infra.banking")
 
@@ -189,7 +189,7 @@ def build_banking_router(
         store: BalanceStore = history_dependency,
     ) -> Response:
         end = end_date or dt.date.today()
-        start = start_date or end - dt.timedelta(days=DEFAULT_WINDOW_DAYS)
+        start = start_date or window_start(end)
         if start > end:
             return problems.invalid_field("start_date", "must not be after end_date")
         # Only accounts this token can see: history can't be read by guessing ids.
