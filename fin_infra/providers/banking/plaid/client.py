@@ -4,8 +4,11 @@ One ``PlaidApi`` (and its urllib3 connection pool) per provider, built once; cal
 thread pool of its own, so the event loop keeps serving while Plaid answers. Responses are read raw
 (``_preload_content=False``) and parsed with ``json.loads(parse_float=Decimal)``: amounts arrive as
 the exact digits Plaid sent, never through a binary float (plaid-python's own models deserialize
-numbers to ``float``). Parsing, and normalising when the caller asks for it, happen on the worker
-thread too. Reads retry with exponential backoff on rate limits and 5xx, a bounded number of times.
+numbers to ``float``); it is also many times faster than building plaid-python's typed models, and
+plaid-python never logs a body it didn't read, so tokens and PII in responses stay out of DEBUG logs.
+Small responses are normalised on the worker thread too; ``/transactions/sync`` pages are normalised on
+the loop in slices (see `fin_infra.providers.banking.plaid.provider`). Reads retry with exponential
+backoff on rate limits and 5xx, a bounded number of times; writes never do.
 
     >>> caller = PlaidCaller(PlaidSettings.build(client_id="id", secret="secret"))  # doctest: +SKIP
 """
