@@ -64,7 +64,7 @@ async def test_pending_that_posts_appears_once(small_pages: PlaidProvider, plaid
 async def test_mutation_during_pagination_restarts_the_loop(small_pages: PlaidProvider, plaid: PlaidEmulator) -> None:
     token = plaid.create_access_token(days_requested=10)
     # hold the second page in the emulator; change the data while it waits
-    fault = plaid.backend.inject_fault(endpoint="/transactions/sync", latency=0.3, skip=1)
+    fault = plaid.backend.inject_fault(endpoint="/transactions/sync", latency=0.5, skip=1)
     task = asyncio.create_task(small_pages.sync_transactions(token))
     for _ in range(200):
         if fault not in plaid.backend.faults:
