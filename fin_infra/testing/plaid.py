@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fin_infra.emulators.plaid.app import create_app
 from fin_infra.emulators.plaid.models import PlaidBackend
 from fin_infra.emulators.plaid.webhooks import SentWebhook
 from fin_infra.emulators.server import EmulatorServer
+
+if TYPE_CHECKING:
+    from fin_infra.providers.banking.plaid import PlaidProvider
 
 
 class PlaidEmulator:
@@ -54,6 +57,12 @@ class PlaidEmulator:
             "base_url": self.base_url,
             "environment": "sandbox",
         }
+
+    def client(self, **options: Any) -> PlaidProvider:
+        """Our Plaid provider pointed at this emulator (``options`` override, e.g. ``max_retries=0``)."""
+        from fin_infra.providers.banking.plaid import PlaidProvider
+
+        return PlaidProvider(**{**self.provider_options(), **options})
 
     def create_public_token(
         self,

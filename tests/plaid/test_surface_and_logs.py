@@ -49,6 +49,9 @@ def test_testing_exports_serve_plaid_emulator() -> None:
 def test_the_pytest_plugin_fixture(plaid_emulator: PlaidEmulator) -> None:
     token = plaid_emulator.create_access_token()
     assert plaid_emulator.backend.item_for(token).institution_id == "ins_109508"
+    client = plaid_emulator.client(max_retries=0)
+    assert client.settings.max_retries == 0 and len(client.accounts(token)) == 3
+    client.close()
 
 
 async def test_no_token_or_secret_in_debug_logs(
