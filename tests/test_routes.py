@@ -211,3 +211,25 @@ async def test_dates_near_year_one_never_500(client: httpx.AsyncClient) -> None:
         "/banking/balance-history", params={"account_id": accounts[0]["id"], "end_date": "0001-01-05"}, headers=AUTH
     )
     assert r.status_code == 200 and r.json()["count"] == 0
+
+
+
+class _Refusing(SandboxProvider):
+    async def create_link_token(self, user_id: str, *, access_token: str | None = None, **options: object) -> object:
+        raise ValueError("unknown product 'nope'; use one of: transactions, identity")
+
+    async def get_accounts(self, access_token: str) -> list[object]:
+        from fin_infra.models import BankAccount
+
+        BankAccount.model_validate({"id": "acc_1"})  # what a malformed provider payload does
+        return []
+
+
+async def test_a_value_the_provider_refuses_is_422_and_bad_provider_data_is_502() -> None:
+    app = FastAPI()
+    add_banking(app, provider=_Refusing())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        link = await c.post("/banking/link", json={"user_id": "u1", "products": ["nope"]})
+        assert link.status_code == 422 and "unknown product 'nope'" in link.json()["detail"]
+        accounts = await c.get("/banking/accounts", headers=AUTH)
+        assert accounts.status_code == 502 and accounts.json()["code"] == "provider_error"

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -47,6 +48,15 @@ class ProblemRoute(APIRoute):
             except ProviderConfigurationError as exc:
                 log.error("banking provider misconfigured: %s", exc)
                 return problems.problem("provider_error", "the banking provider is not configured correctly")
+            except ValidationError:
+                # Our models refused what a provider sent: the provider's fault, not the caller's.
+                log.exception("unexpected provider data on %s %s", request.method, request.url.path)
+                return problems.problem("provider_error", "the banking provider returned data that could not be read")
+            except ValueError as exc:
+                # Input a provider refused before calling out (an unknown product, a bad option): the caller's.
+                return problems.problem(
+                    "validation_error", str(exc), errors=[{"field": "request", "message": str(exc)}]
+                )
             except Exception:
                 log.exception("unexpected error in banking route %s %s", request.method, request.url.path)
                 return problems.problem("internal_error", "an unexpected error occurred; it has been logged")
