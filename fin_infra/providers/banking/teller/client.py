@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Awaitable, Mapping, Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import httpx
 
@@ -29,7 +29,7 @@ from fin_infra.models import Balance, BankAccount, Identity, LinkToken, TokenExc
 from fin_infra.providers.banking.teller import normalize
 from fin_infra.providers.banking.teller.certificates import build_ssl_context, load_identity
 from fin_infra.providers.banking.teller.connection import TellerConnection
-from fin_infra.providers.banking.teller.settings import DEFAULT_BASE_URL, RetryPolicy, TellerSettings
+from fin_infra.providers.banking.teller.settings import RetryPolicy, TellerSettings
 from fin_infra.providers.base import BankingProvider, DateLike
 from fin_infra.providers.dates import date_range
 
@@ -43,43 +43,26 @@ _CACHE_SIZE = 1024
 
 
 async def gather_all(aws: Sequence[Awaitable[T]]) -> list[T]:
-    """Run ``aws`` concurrently; on the first failure cancel the rest and raise that failure itself."""
-    tasks: list[asyncio.Task[T]] = []
-    try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(_awaited(a)) for a in aws]
-    except BaseExceptionGroup as failure:
-        raise _first_leaf(failure) from None
-    return [t.result() for t in tasks]
+    """Run ``aws`` concurrently and return their results; if any failed, raise the first failure.
+
+    Siblings of a failed call are let finish rather than cancelled: cancelling a request while it
+    opens its connection can leak that socket (the connect completes after the cancellation), and
+    they are in flight already, each bounded by the retry budget.
+    """
+    results = await asyncio.gather(*aws, return_exceptions=True)
+    failures = [r for r in results if isinstance(r, BaseException)]
+    if failures:
+        raise next((f for f in failures if isinstance(f, BankingError)), failures[0])
+    return cast(list[T], results)
 
 
 async def gather_pair(first: Awaitable[T], second: Awaitable[U]) -> tuple[T, U]:
-    """Two different awaitables concurrently, with `gather_all`'s failure handling."""
-    a: asyncio.Task[T] | None = None
-    b: asyncio.Task[U] | None = None
-    try:
-        async with asyncio.TaskGroup() as group:
-            a, b = group.create_task(_awaited(first)), group.create_task(_awaited(second))
-    except BaseExceptionGroup as failure:
-        raise _first_leaf(failure) from None
-    assert a is not None and b is not None
-    return a.result(), b.result()
-
-
-async def _awaited(aw: Awaitable[T]) -> T:
-    return await aw
-
-
-def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
-    leaves: list[BaseException] = []
-    stack: list[BaseException] = [group]
-    while stack:
-        exc = stack.pop(0)
-        if isinstance(exc, BaseExceptionGroup):
-            stack[:0] = list(exc.exceptions)
-        else:
-            leaves.append(exc)
-    return next((e for e in leaves if isinstance(e, BankingError)), leaves[0])
+    """Two different awaitables concurrently, failing like `gather_all`."""
+    a, b = await asyncio.gather(first, second, return_exceptions=True)
+    for result in (a, b):
+        if isinstance(result, BaseException):
+            raise next((r for r in (a, b) if isinstance(r, BankingError)), result)
+    return cast(T, a), cast(U, b)
 
 
 def _token_key(access_token: str) -> str:
@@ -123,36 +106,38 @@ class TellerClient(BankingProvider):
         key_path: str | None = None,
         certificate: str | None = None,
         private_key: str | None = None,
-        environment: str = "sandbox",
+        environment: str | None = None,
         application_id: str | None = None,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         ca_bundle: str | None = None,
         api_version: str | None = None,
-        timeout: float = 30.0,
-        max_concurrency: int = 16,
-        page_size: int = 250,
-        account_cache_ttl: float = 30.0,
+        timeout: float | None = None,
+        max_concurrency: int | None = None,
+        page_size: int | None = None,
+        account_cache_ttl: float | None = None,
         retry: RetryPolicy | None = None,
         settings: TellerSettings | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        if settings is None:
-            settings = TellerSettings(
-                cert_path=cert_path,
-                key_path=key_path,
-                certificate=certificate,
-                private_key=private_key,
-                environment=environment,
-                application_id=application_id,
-                base_url=base_url,
-                ca_bundle=ca_bundle,
-                api_version=api_version,
-                timeout=timeout,
-                max_concurrency=max_concurrency,
-                page_size=page_size,
-                account_cache_ttl=account_cache_ttl,
-                retry=retry or RetryPolicy(),
-            )
+        given: dict[str, Any] = {
+            "cert_path": cert_path,
+            "key_path": key_path,
+            "certificate": certificate,
+            "private_key": private_key,
+            "environment": environment,
+            "application_id": application_id,
+            "base_url": base_url,
+            "ca_bundle": ca_bundle,
+            "api_version": api_version,
+            "timeout": timeout,
+            "max_concurrency": max_concurrency,
+            "page_size": page_size,
+            "account_cache_ttl": account_cache_ttl,
+            "retry": retry,
+        }
+        changes = {k: v for k, v in given.items() if v is not None}
+        # Unset arguments keep TellerSettings' defaults (one place for them); set ones override ``settings``.
+        settings = settings.with_options(**changes) if settings is not None else TellerSettings(**changes)
         self.settings = settings
         identity = load_identity(settings)
         context = None if transport is not None else build_ssl_context(settings, identity)

@@ -62,7 +62,7 @@ class TellerSettings:
     api_version: str | None = None
     timeout: float = 30.0
     connect_timeout: float = 10.0
-    max_concurrency: int = 8
+    max_concurrency: int = 16
     page_size: int = 250
     account_cache_ttl: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
