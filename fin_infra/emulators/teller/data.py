@@ -84,16 +84,21 @@ def _cents(rng: random.Random, low: int, high: int) -> Decimal:
     return (Decimal(rng.randint(low, high)) / 100).quantize(_CENTS)
 
 
-def _day_rows(account_id: str, kind: str, subtype: str, day: dt.date, owed_last_month: Decimal) -> list[tuple[Decimal, str, str, str | None, str | None, str | None]]:  # noqa: E501
+# (amount, description, type, category, counterparty name, counterparty type)
+_Draft = tuple[Decimal, str, str, str | None, str | None, str | None]
+
+
+def _day_rows(account_id: str, kind: str, subtype: str, day: dt.date, owed_last_month: Decimal) -> list[_Draft]:
     rng = random.Random(f"{account_id}|{day.isoformat()}")  # noqa: S311 - test data, not secrets
-    out: list[tuple[Decimal, str, str, str | None, str | None, str | None]] = []
+    out: list[_Draft] = []
     if kind == "credit":
         for _ in range(rng.choice((0, 1, 1, 2, 3))):
             desc, who, cat, low, high = rng.choice(_SPENDING)
             out.append((_cents(rng, low, high), desc, "card_payment", cat, who, "organization"))
         if rng.random() < 0.02:
             desc, who, cat, low, high = rng.choice(_SPENDING)
-            out.append((-_cents(rng, low, min(high, 4000)), f"REFUND {desc}", "card_payment", cat, who, "organization"))
+            refund = -_cents(rng, low, max(low, min(high, 4000)))
+            out.append((refund, f"REFUND {desc}", "card_payment", cat, who, "organization"))
         if day.day == 25 and owed_last_month > 0:
             out.append((-owed_last_month, "PAYMENT - THANK YOU", "payment", "general", None, None))
         return out

@@ -8,18 +8,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Awaitable, Mapping, Sequence
-from typing import Any, ClassVar, TypeVar, cast
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import httpx
 
 from fin_infra.banking.exceptions import (
     AccountNotFoundError,
-    BankingError,
     BankingProviderError,
     InvalidCredentialsError,
     ProviderConfigurationError,
@@ -28,41 +26,16 @@ from fin_infra.banking.exceptions import (
 from fin_infra.models import Balance, BankAccount, Identity, LinkToken, TokenExchange, Transaction
 from fin_infra.providers.banking.teller import normalize
 from fin_infra.providers.banking.teller.certificates import build_ssl_context, load_identity
+from fin_infra.providers.banking.teller.concurrency import gather_all, gather_pair
 from fin_infra.providers.banking.teller.connection import TellerConnection
 from fin_infra.providers.banking.teller.settings import RetryPolicy, TellerSettings
 from fin_infra.providers.base import BankingProvider, DateLike
 from fin_infra.providers.dates import date_range
 
-T = TypeVar("T")
-U = TypeVar("U")
-
 CONNECT_SCRIPT = "https://cdn.teller.io/connect/connect.js"
 PRODUCTS = ("balance", "transactions", "identity", "verify", "verify.instant", "verify.microdeposit")
 DEFAULT_PRODUCTS = ("transactions", "balance", "identity")
 _CACHE_SIZE = 1024
-
-
-async def gather_all(aws: Sequence[Awaitable[T]]) -> list[T]:
-    """Run ``aws`` concurrently and return their results; if any failed, raise the first failure.
-
-    Siblings of a failed call are let finish rather than cancelled: cancelling a request while it
-    opens its connection can leak that socket (the connect completes after the cancellation), and
-    they are in flight already, each bounded by the retry budget.
-    """
-    results = await asyncio.gather(*aws, return_exceptions=True)
-    failures = [r for r in results if isinstance(r, BaseException)]
-    if failures:
-        raise next((f for f in failures if isinstance(f, BankingError)), failures[0])
-    return cast(list[T], results)
-
-
-async def gather_pair(first: Awaitable[T], second: Awaitable[U]) -> tuple[T, U]:
-    """Two different awaitables concurrently, failing like `gather_all`."""
-    a, b = await asyncio.gather(first, second, return_exceptions=True)
-    for result in (a, b):
-        if isinstance(result, BaseException):
-            raise next((r for r in (a, b) if isinstance(r, BankingError)), result)
-    return cast(T, a), cast(U, b)
 
 
 def _token_key(access_token: str) -> str:
