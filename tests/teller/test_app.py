@@ -86,3 +86,10 @@ async def test_exchange_of_a_forged_token_is_refused(http: httpx.AsyncClient) ->
     forged = {"accessToken": "test_token_forged", "enrollment": {"id": "enr_1"}}
     response = await http.post("/banking/exchange", json=forged)
     assert response.status_code == 401 and "test_token_forged" not in response.text
+
+
+async def test_bad_link_and_exchange_bodies_are_422(http: httpx.AsyncClient) -> None:
+    link = await http.post("/banking/link", json={"user_id": "user-1", "products": ["auth"]})
+    assert link.status_code == 422 and "unknown Teller products" in link.json()["detail"]
+    exchange = await http.post("/banking/exchange", json={"enrollment": {"id": "enr_1"}})
+    assert exchange.status_code == 422

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import httpx
@@ -194,3 +195,16 @@ async def test_one_failing_account_fails_the_fan_out(teller: TellerEmulator, tok
     async with teller.client(retry=FAST_RETRY) as client:
         with pytest.raises(InvalidCredentialsError):
             await client.get_balances(token)
+
+
+async def test_tokens_never_reach_the_logs(
+    teller: TellerEmulator, client: TellerClient, token: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    teller.faults.fail_next(429, retry_after=0.01)
+    teller.faults.drop_next()
+    await client.get_balances(token)
+    with pytest.raises(InvalidCredentialsError):
+        await client.get_accounts("test_token_leaky")
+    assert caplog.records, "the retries were logged"
+    assert token not in caplog.text and "test_token_leaky" not in caplog.text

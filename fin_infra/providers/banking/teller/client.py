@@ -308,7 +308,8 @@ class TellerClient(BankingProvider):
         products = list(options.get("products") or DEFAULT_PRODUCTS)
         unknown = [p for p in products if p not in PRODUCTS]
         if unknown:
-            raise ValueError(f"unknown Teller products {unknown!r}: choose from {', '.join(PRODUCTS)}")
+            shown = ", ".join(repr(str(p)[:40]) for p in unknown[:5])
+            raise ValueError(f"unknown Teller products {shown}: choose from {', '.join(PRODUCTS)}")
         enrollment_id = options.get("enrollment_id")
         mode = "create"
         if access_token is not None:
