@@ -120,8 +120,9 @@ async def test_closed_account_is_gone(teller: TellerEmulator, client: TellerClie
     assert {a.id for a in await client.get_accounts(token)} >= {closed.id}
 
 
-async def test_429_then_success(teller: TellerEmulator, client: TellerClient, token: str) -> None:
-    teller.faults.fail_next(429, retry_after=0.2, path="/identity")
+@pytest.mark.parametrize("status", [429, 503])
+async def test_retry_after_then_success(teller: TellerEmulator, client: TellerClient, token: str, status: int) -> None:
+    teller.faults.fail_next(status, retry_after=0.2, path="/identity")
     started = time.monotonic()
     assert (await client.get_identity(token)).owners
     assert time.monotonic() - started >= 0.2, "Retry-After was honoured"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -122,6 +123,7 @@ class TellerClient(BankingProvider):
             settings, ssl_context=context, probe_context=None if transport else probe, transport=transport
         )
         self._accounts_cache: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+        self._cache_lock = threading.Lock()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> TellerClient:
@@ -148,13 +150,15 @@ class TellerClient(BankingProvider):
         if not isinstance(data, list) or not all(isinstance(a, dict) and a.get("id") for a in data):
             raise ProviderUnavailableError("Teller sent an account list of the wrong shape", provider=self.name)
         if ttl > 0:
-            if len(self._accounts_cache) >= _CACHE_SIZE:
-                self._accounts_cache.pop(next(iter(self._accounts_cache)))
-            self._accounts_cache[key] = (time.monotonic() + ttl, data)
+            with self._cache_lock:  # the app's loop and the synchronous face's thread share the cache
+                while len(self._accounts_cache) >= _CACHE_SIZE:
+                    self._accounts_cache.pop(next(iter(self._accounts_cache)))
+                self._accounts_cache[key] = (time.monotonic() + ttl, data)
         return data
 
     def _forget(self, access_token: str) -> None:
-        self._accounts_cache.pop(_token_key(access_token), None)
+        with self._cache_lock:
+            self._accounts_cache.pop(_token_key(access_token), None)
 
     async def _account(self, access_token: str, account_id: str) -> dict[str, Any]:
         path = _account_path(account_id)

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from fin_infra import __version__, _sync
-from fin_infra.banking.exceptions import BankingError, ProviderUnavailableError, RateLimitError
+from fin_infra.banking.exceptions import BankingError, ProviderUnavailableError
 from fin_infra.providers.banking.teller import errors
 from fin_infra.providers.banking.teller.certificates import diagnose_handshake
 from fin_infra.providers.banking.teller.settings import TellerSettings
@@ -172,7 +172,7 @@ class TellerConnection:
                 async with state.limiter:
                     response = await state.client.request(method, path, params=params, auth=auth, timeout=timeout)
             except httpx.TransportError as exc:
-                failure: BankingError = await self._transport_failure(exc, probed)
+                failure: BankingError = await self._transport_failure(exc, probed, deadline)
                 probed = True
                 delay = self._backoff(attempt)
                 if not retry or not self._can_retry(attempt, delay, deadline):
@@ -184,7 +184,7 @@ class TellerConnection:
                 return response
             error = errors.error_from_response(response)
             if retry and response.status_code in _RETRY_STATUSES:
-                hinted = error.retry_after if isinstance(error, RateLimitError) else None
+                hinted = errors.retry_after_seconds(response.headers)  # 429, and a 503 may say when too
                 delay = hinted if hinted is not None else self._backoff(attempt)
                 if self._can_retry(attempt, delay, deadline):
                     log.info("Teller %s %s answered %s; retrying in %.2fs", method, path, response.status_code, delay)
@@ -208,14 +208,17 @@ class TellerConnection:
     def _can_retry(self, attempt: int, delay: float, deadline: float) -> bool:
         return attempt < self.settings.retry.max_attempts and time.monotonic() + delay < deadline
 
-    async def _transport_failure(self, exc: httpx.TransportError, probed: bool) -> BankingError:
+    async def _transport_failure(self, exc: httpx.TransportError, probed: bool, deadline: float) -> BankingError:
         """The error a transport failure stands for; a refused client certificate is not retried."""
         if errors.server_certificate_untrusted(exc):
             raise errors.untrusted_server_error(self.base_url) from exc
         if not probed and self._probe_context is not None and errors.looks_like_tls_rejection(exc):
             url = urlsplit(self.base_url)
             port = url.port or 443
-            reason = await asyncio.to_thread(diagnose_handshake, self._probe_context(), url.hostname or "", port)
+            wait = min(5.0, max(0.5, deadline - time.monotonic()))
+            reason = await asyncio.to_thread(
+                diagnose_handshake, self._probe_context(), url.hostname or "", port, wait
+            )
             if reason is not None:
                 raise errors.rejected_certificate_error(
                     reason, has_certificate=self.settings.has_certificate
