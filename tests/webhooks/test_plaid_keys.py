@@ -143,3 +143,13 @@ async def test_sync_verify_inside_a_running_loop_fetches_over_real_http(
         assert verify_plaid_webhook(h(new_key()), BODY) is False
         assert key_server.fetches[0] == signing_key.kid and len(key_server.fetches) == 2
         monkeypatch.setattr(plaid_module, "_default", None)
+
+
+async def test_junk_with_made_up_kids_costs_no_key_fetch(verifier: PlaidWebhookVerifier, key_server: KeyServer) -> None:
+    # Cheap checks (alg, iat, body hash) come first: junk never makes the app call Plaid.
+    stranger = new_key()
+    stale = {"Plaid-Verification": stranger.token(BODY, iat=int(time.time()) - 3600)}
+    other_body = {"Plaid-Verification": stranger.token(b"something else")}
+    for headers in (stale, other_body, {"Plaid-Verification": "x.y.z"}):
+        assert not await verifier.verify_async(headers, BODY)
+    assert key_server.fetches == []
