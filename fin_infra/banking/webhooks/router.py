@@ -8,7 +8,8 @@ anything, and answers:
 - 503 ``provider_unavailable`` when Plaid's key endpoint can't be reached (not the sender's fault:
   Plaid retries later, and by then the key is usually there);
 - 200 ``{"status": "duplicate"}`` to a replay of a delivery already accepted: nothing runs;
-- 200 ``{"status": "accepted"}`` to a genuine first delivery, and only then are the handlers run.
+- 200 ``{"status": "accepted"}`` to a genuine first delivery, and only then are the handlers run;
+- 200 ``{"status": "ignored"}`` (logged) to a genuine body that is not a JSON event with a type.
 
 Handlers run after the 200 has been sent (a Starlette background task). Plaid retries any answer
 that is not 200 within 10 s, for up to 24 hours; answering before the handlers run keeps the
@@ -129,8 +130,9 @@ def build_webhook_router(
     async def accept(provider: ProviderName, request: Request, verdict: Verdict, body: bytes, ttl: float) -> Response:
         event = _event(provider, body, verdict.delivery_id or "")
         if event is None:
+            # Genuine but not an event we understand: a non-200 would only be retried for a day, to no end.
             log.warning("verified %s webhook has no JSON object with a type; ignored", provider)
-            return problems.problem("validation_error", f"the {provider} webhook body is not a webhook event")
+            return Response(dumps({"status": "ignored"}), media_type="application/json")
         if not await webhooks.replay_store.add_if_new(event.delivery_id, ttl):
             log.info("%s webhook %s/%s is a replay; ignored", provider, event.type, event.code)
             return Response(dumps({"status": "duplicate"}), media_type="application/json")
