@@ -40,7 +40,7 @@ from fin_infra.banking.webhooks.teller import check_teller_webhook
 log = logging.getLogger("fin_infra.banking.webhooks")
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"description": "Verified: `accepted` (handlers run after this answer) or `duplicate` (ignored)"},
+    200: {"description": "Verified: `accepted` (handlers run after this answer), `duplicate` or `ignored`"},
     401: {
         "description": "`webhook_unverified`: missing, forged or stale signature",
         "content": {problems.PROBLEM_JSON: {}},
