@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import re
 import threading
+import time
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -128,9 +129,26 @@ def build_table(name: str = DEFAULT_TABLE, metadata: MetaData | None = None) -> 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers run while another process writes; the busy timeout (connect_args) makes
     # concurrent writers wait for the lock instead of failing with "database is locked".
+    # WAL is a property of the file, so only the first connection has to switch it; switching
+    # needs a moment with no other connection on a fresh file, and SQLite answers "database is
+    # locked" at once (no busy wait) when two processes race to do it: try again shortly, and if
+    # the file stays busy, carry on in its current mode (writers are still serialised by the lock).
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.close()
+    try:
+        for attempt in range(20):  # at most ~2 s, once per new connection to a contended new file
+            try:
+                cursor.execute("PRAGMA journal_mode")
+                row = cursor.fetchone()
+                if row and str(row[0]).lower() == "wal":
+                    return
+                cursor.execute("PRAGMA journal_mode=WAL")
+                return
+            except Exception as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                time.sleep(0.01 * (attempt + 1))
+    finally:
+        cursor.close()
 
 
 class SQLBalanceStore:
