@@ -6,6 +6,10 @@
         token = teller.enroll("username", "password")   # the access token Teller Connect hands out
         os.environ.update(teller.env())                 # easy_banking() now builds a TellerClient for it
         banking = easy_banking()
+
+        teller.set_webhook(f"{app_url}/banking/webhooks/teller", secrets=["whsec_test"])
+        teller.disconnect(enrollment_id, "mfa_required")  # POSTs a signed enrollment.disconnected
+        teller.sent_webhooks[-1].status_code            # what your app answered
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import contextlib
 import datetime as dt
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +32,7 @@ from fin_infra.emulators.teller.certs import (
 )
 from fin_infra.emulators.teller.faults import Faults
 from fin_infra.emulators.teller.models import SANDBOX_PASSWORD
+from fin_infra.emulators.teller.webhooks import SentWebhook
 from fin_infra.providers.banking.teller import TellerClient
 
 EMULATOR_APPLICATION_ID = "app_emulator000000000"
@@ -60,8 +65,11 @@ class TellerEmulator:
         return str(self.connect(username, password, **options)["accessToken"])
 
     def env(self) -> dict[str, str]:
-        """Environment variables that point `easy_banking()` at this emulator."""
-        return {
+        """Environment variables that point `easy_banking()` at this emulator.
+
+        Once a webhook is set, ``TELLER_WEBHOOK_SECRETS`` too (the live signing secrets).
+        """
+        env = {
             "FIN_INFRA_BANKING_PROVIDER": "teller",
             "TELLER_CERTIFICATE_PATH": str(self.certs.client_cert),
             "TELLER_PRIVATE_KEY_PATH": str(self.certs.client_key),
@@ -70,6 +78,9 @@ class TellerEmulator:
             "TELLER_BASE_URL": self.base_url,
             "TELLER_CA_BUNDLE": str(self.certs.ca_cert),
         }
+        if self.backend.webhooks.url is not None:
+            env["TELLER_WEBHOOK_SECRETS"] = ",".join(self.backend.webhooks.live_secrets())
+        return env
 
     def client(self, **options: Any) -> TellerClient:
         """A `TellerClient` for this emulator (``options`` override settings, e.g. ``page_size=50``)."""
@@ -83,8 +94,39 @@ class TellerEmulator:
         """(cert, key) of an expired client certificate signed by this emulator's CA."""
         return expired_client_certificate(self.certs)
 
+    # --- webhooks (signed and POSTed over real HTTP; see fin_infra.emulators.teller.webhooks) ---
+
+    def set_webhook(self, url: str | None, secrets: Sequence[str] | None = None) -> list[str]:
+        """Deliver webhooks to ``url`` signed with ``secrets`` (one made up if none); returns the live secrets."""
+        return self.backend.webhooks.configure(url, secrets)
+
+    def rotate_webhook_secret(self, new_secret: str | None = None, *, expire_old_in: float = 3600.0) -> str:
+        """Add a signing secret; the old ones keep signing (a second ``v1``) for ``expire_old_in`` seconds."""
+        return self.backend.webhooks.rotate_secret(new_secret, expire_old_in=expire_old_in)
+
+    def disconnect(self, enrollment_id: str, reason: str = "disconnected") -> SentWebhook | None:
+        """Disconnect an enrollment (``mfa_required``, ``account_locked``, ...): sends ``enrollment.disconnected``."""
+        return self.backend.disconnect(enrollment_id, reason)
+
+    def process_transactions(self, enrollment_id: str, *, days: int = 2) -> SentWebhook | None:
+        """Send ``transactions.processed`` with the enrollment's transactions of the last ``days`` days."""
+        return self.backend.process_transactions(enrollment_id, days=days)
+
+    def send_test_webhook(self) -> SentWebhook | None:
+        """Send ``webhook.test`` (empty payload)."""
+        return self.backend.send_test_webhook()
+
+    def redeliver_webhook(self, event_id: str) -> SentWebhook:
+        """Send an event again as Teller's retry would: same body, fresh timestamp and signature."""
+        return self.backend.webhooks.redeliver(event_id)
+
+    @property
+    def sent_webhooks(self) -> list[SentWebhook]:
+        """Deliveries so far: exact body bytes, headers, and the receiver's status (None if unreachable)."""
+        return self.backend.webhooks.sent
+
     def reset(self) -> None:
-        """Forget enrollments, recorded requests and faults."""
+        """Forget enrollments, recorded requests, faults and webhook settings."""
         self.backend.reset()
 
 
@@ -109,6 +151,7 @@ def serve_teller_emulator(
         backend.faults.latency = latency
         tls = TLSConfig(certs.server_cert, certs.server_key, client_ca=certs.ca_cert, require_client_cert=True)
         with EmulatorServer(create_app(backend), host=host, port=port, tls=tls) as server:
+            backend.base_url = server.base_url
             yield TellerEmulator(server, backend, certs)
     finally:
         if own_dir:

@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
-from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -24,7 +23,9 @@ from starlette.routing import Route
 
 from fin_infra.emulators.teller import data
 from fin_infra.emulators.teller.errors import EnrollmentError, TellerAPIError
-from fin_infra.emulators.teller.models import Account, Enrollment, TellerBackend
+from fin_infra.emulators.teller.models import Enrollment, TellerBackend
+from fin_infra.emulators.teller.responses import account_json, money, transaction_json
+from fin_infra.emulators.teller.webhooks import SentWebhook
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
@@ -48,10 +49,6 @@ def _error(exc: TellerAPIError, headers: dict[str, str] | None = None) -> Respon
     return _json(exc.body(), exc.status, headers)
 
 
-def _money(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:.2f}"
-
-
 def _token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, encoded = header.partition(" ")
@@ -70,45 +67,6 @@ def _base(request: Request) -> str:
 
 def _status(enrollment: Enrollment) -> dict[str, str]:
     return {"teller-enrollment-status": "disconnected" if enrollment.disconnected else "healthy"}
-
-
-def _account_json(base: str, account: Account, enrollment: Enrollment) -> dict[str, Any]:
-    url = f"{base}/accounts/{account.id}"
-    links = {"self": url, "balances": f"{url}/balances", "transactions": f"{url}/transactions"}
-    if account.template.type == "depository":
-        links["details"] = f"{url}/details"
-    return {
-        "id": account.id,
-        "enrollment_id": account.enrollment_id,
-        "name": account.name,
-        "type": account.template.type,
-        "subtype": account.template.subtype,
-        "status": account.status,
-        "currency": "USD",
-        "last_four": account.last_four,
-        "institution": {"id": enrollment.institution_id, "name": enrollment.institution_name},
-        "links": {k: v for k, v in links.items() if account.status == "open" or k == "self"},
-    }
-
-
-def _transaction_json(base: str, account: Account, row: data.Row) -> dict[str, Any]:
-    url = f"{base}/accounts/{account.id}"
-    return {
-        "id": row.id,
-        "account_id": account.id,
-        "amount": _money(row.amount),
-        "date": row.date.isoformat(),
-        "description": row.description,
-        "status": "pending" if row.pending else "posted",
-        "type": row.type,
-        "running_balance": _money(row.running_balance),
-        "details": {
-            "processing_status": "pending" if row.pending else "complete",
-            "category": row.category,
-            "counterparty": {"name": row.counterparty, "type": row.counterparty_type},
-        },
-        "links": {"self": f"{url}/transactions/{row.id}", "account": url},
-    }
 
 
 def _int_param(request: Request, name: str) -> int | None:
@@ -147,7 +105,7 @@ def create_app(backend: TellerBackend) -> Starlette:
             backend.remove(token)
             return Response(status_code=204)
         base = _base(request)
-        return _json([_account_json(base, a, enrollment) for a in backend.accounts(token)], headers=_status(enrollment))
+        return _json([account_json(base, a, enrollment) for a in backend.accounts(token)], headers=_status(enrollment))
 
     async def account(request: Request) -> Response:
         token, account_id = _token(request), request.path_params["account_id"]
@@ -158,7 +116,7 @@ def create_app(backend: TellerBackend) -> Starlette:
         found = backend.account(token, account_id)
         if found.status == "closed":
             raise TellerAPIError(410, "account.closed", "The account is closed.")
-        return _json(_account_json(_base(request), found, enrollment), headers=_status(enrollment))
+        return _json(account_json(_base(request), found, enrollment), headers=_status(enrollment))
 
     async def balances(request: Request) -> Response:
         token, account_id = _token(request), request.path_params["account_id"]
@@ -167,8 +125,8 @@ def create_app(backend: TellerBackend) -> Starlette:
         url = f"{_base(request)}/accounts/{found.id}"
         body = {
             "account_id": found.id,
-            "ledger": _money(ledger),
-            "available": _money(available),
+            "ledger": money(ledger),
+            "available": money(available),
             "links": {"self": f"{url}/balances", "account": url},
         }
         return _json(body, headers=_status(enrollment))
@@ -198,13 +156,13 @@ def create_app(backend: TellerBackend) -> Starlette:
             end_date=_date_param(request, "end_date"),
         )
         base = _base(request)
-        return _json([_transaction_json(base, found, r) for r in rows], headers=_status(enrollment))
+        return _json([transaction_json(base, found, r) for r in rows], headers=_status(enrollment))
 
     async def transaction(request: Request) -> Response:
         token = _token(request)
         enrollment = backend.enrollment_for(token)
         found, row = backend.transaction(token, request.path_params["account_id"], request.path_params["txn_id"])
-        return _json(_transaction_json(_base(request), found, row), headers=_status(enrollment))
+        return _json(transaction_json(_base(request), found, row), headers=_status(enrollment))
 
     async def identity(request: Request) -> Response:
         token = _token(request)
@@ -223,7 +181,7 @@ def create_app(backend: TellerBackend) -> Starlette:
             "emails": [{"data": who.email}],
         }
         base = _base(request)
-        body = [{"account": _account_json(base, a, enrollment), "owners": [owner]} for a in enrollment.accounts]
+        body = [{"account": account_json(base, a, enrollment), "owners": [owner]} for a in enrollment.accounts]
         return _json(body, headers=_status(enrollment))
 
     async def control_enroll(request: Request) -> Response:
@@ -253,6 +211,48 @@ def create_app(backend: TellerBackend) -> Starlette:
             backend.faults.drop_next(times=int(body["drop"].get("times", 1)), path=body["drop"].get("path"))
         return _json({"pending_faults": backend.faults.pending(), "latency": backend.faults.latency})
 
+    async def control_webhook(request: Request) -> Response:
+        body = await _body(request)
+        url, given = body.get("url"), body.get("secrets")
+        try:
+            if url is not None and not isinstance(url, str):
+                raise ValueError("url must be a string or null")
+            if given is not None and not isinstance(given, list):
+                raise ValueError("secrets must be a list of strings")
+            live = backend.webhooks.configure(url, given)
+        except ValueError as exc:
+            raise TellerAPIError(422, "unprocessable_entity", str(exc)) from None
+        return _json({"url": backend.webhooks.url, "secrets": live})
+
+    async def control_fire(request: Request) -> Response:
+        body = await _body(request)
+        kind = body.get("type")
+        events: dict[str, Callable[[], SentWebhook | None]] = {
+            "enrollment.disconnected": lambda: backend.disconnect(
+                str(body.get("enrollment_id")), str(body.get("reason", "disconnected"))
+            ),
+            "transactions.processed": lambda: backend.process_transactions(
+                str(body.get("enrollment_id")), days=int(body.get("days", 2))
+            ),
+            "account.number_verification.processed": lambda: backend.complete_number_verification(
+                str(body.get("account_id")), str(body.get("status", "completed"))
+            ),
+            "webhook.test": backend.send_test_webhook,
+        }
+        if kind not in events:
+            raise TellerAPIError(422, "unprocessable_entity", f"type must be one of: {', '.join(events)}")
+        try:
+            # Delivery blocks on the receiver: keep it off the emulator's event loop.
+            sent = await asyncio.to_thread(events[kind])
+        except KeyError as exc:
+            raise TellerAPIError(404, "not_found", f"no such enrollment or account: {exc.args[0]}") from None
+        except (EnrollmentError, TypeError, ValueError) as exc:
+            raise TellerAPIError(422, "unprocessable_entity", str(exc)) from None
+        if sent is None:
+            return _json({"sent": None})
+        return _json({"sent": {"id": sent.event_id, "type": sent.type, "url": sent.url,
+                               "status_code": sent.status_code, "error": sent.error}})  # fmt: skip
+
     async def control_reset(request: Request) -> Response:
         backend.reset()
         return Response(status_code=204)
@@ -280,6 +280,8 @@ def create_app(backend: TellerBackend) -> Starlette:
         Route(f"{CONTROL_PREFIX}/enrollments", control_enroll, methods=["POST"]),
         Route(f"{CONTROL_PREFIX}/faults", control_faults, methods=["POST"]),
         Route(f"{CONTROL_PREFIX}/reset", control_reset, methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}/webhook", control_webhook, methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}/webhooks", control_fire, methods=["POST"]),
     ]
     app = Starlette(
         routes=routes, exception_handlers={TellerAPIError: on_teller_error, HTTPException: on_http_error}

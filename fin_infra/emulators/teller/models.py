@@ -7,6 +7,10 @@ The HTTP layer (`app.py`) only parses requests and dresses results; everything T
     >>> payload = backend.enroll("username", "password")
     >>> len(backend.accounts(payload["accessToken"]))
     3
+
+Webhooks (`webhooks.py`) go out when state changes as Teller would report it: `disconnect` sends
+``enrollment.disconnected``; `process_transactions`, `complete_number_verification` and
+`send_test_webhook` send the other event types. Configure the URL with ``backend.webhooks.configure``.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,6 +27,8 @@ from typing import Any
 from fin_infra.emulators.teller import data
 from fin_infra.emulators.teller.errors import DISCONNECT_MESSAGES, DISCONNECT_REASONS, EnrollmentError, TellerAPIError
 from fin_infra.emulators.teller.faults import Faults
+from fin_infra.emulators.teller.responses import transaction_json
+from fin_infra.emulators.teller.webhooks import SentWebhook, TellerWebhooks
 
 SANDBOX_PASSWORD = "password"  # noqa: S105 - Teller's documented sandbox password
 DETAILS_MISSING = "The requested account details resource was not found."
@@ -61,23 +68,28 @@ class RequestRecord:
 class TellerBackend:
     """All state of one emulator: thread-safe, since tests call it while the server thread serves."""
 
-    def __init__(self, *, today: Callable[[], dt.date] = dt.date.today) -> None:
+    def __init__(
+        self, *, today: Callable[[], dt.date] = dt.date.today, clock: Callable[[], float] = time.time
+    ) -> None:
         self._today = today
         self._lock = threading.RLock()
         self.faults = Faults()
+        self.webhooks = TellerWebhooks(clock=clock)
+        self.base_url = "https://api.teller.io"  # for the links in webhook payloads; the server sets its own
         self.enrollments: dict[str, Enrollment] = {}
         self.tokens: dict[str, str] = {}  # access token -> enrollment id
         self.requests: list[RequestRecord] = []
         self._generated: dict[tuple[str, dt.date], tuple[list[data.Row], Decimal, Decimal]] = {}
 
     def reset(self) -> None:
-        """Forget every enrollment, token, recorded request and fault."""
+        """Forget every enrollment, token, recorded request, fault and webhook setting."""
         with self._lock:
             self.enrollments.clear()
             self.tokens.clear()
             self.requests.clear()
             self._generated.clear()
             self.faults.clear()
+            self.webhooks.clear()
 
     # --- enrollment (what Teller Connect does) ---------------------------------------------------
 
@@ -125,10 +137,22 @@ class TellerBackend:
             "signatures": [],
         }
 
-    def disconnect(self, enrollment_id: str, reason: str = "disconnected") -> None:
-        """Make an enrollment disconnected (``reason`` as in the sandbox usernames)."""
+    def disconnect(self, enrollment_id: str, reason: str = "disconnected") -> SentWebhook | None:
+        """Make an enrollment disconnected (``reason`` as in the sandbox usernames, e.g. ``mfa_required``).
+
+        When that changes its state, sends ``enrollment.disconnected`` (if a webhook URL is set)
+        with the reason as Teller's payload writes it: ``disconnected.user_action.mfa_required``.
+        """
+        if reason not in DISCONNECT_REASONS:
+            raise ValueError(f"unknown disconnect reason {reason!r}; known: {', '.join(DISCONNECT_REASONS)}")
+        code = DISCONNECT_REASONS[reason]
         with self._lock:
-            self.enrollments[enrollment_id].disconnected = DISCONNECT_REASONS[reason]
+            enrollment = self.enrollments[enrollment_id]
+            changed, enrollment.disconnected = enrollment.disconnected != code, code
+        if not changed:
+            return None
+        payload = {"enrollment_id": enrollment_id, "reason": code.removeprefix("enrollment.")}
+        return self.webhooks.send("enrollment.disconnected", payload)
 
     def reconnect(self, enrollment_id: str) -> None:
         """Repair an enrollment (what Connect in update mode does); the token keeps working."""
@@ -144,6 +168,48 @@ class TellerBackend:
                         account.status = "closed"
                         return
         raise KeyError(account_id)
+
+    # --- other webhook events ------------------------------------------------------------------
+
+    def process_transactions(self, enrollment_id: str, *, days: int = 2) -> SentWebhook | None:
+        """Send ``transactions.processed`` with the enrollment's transactions of the last ``days`` days.
+
+        What Teller sends after a poll found and categorised new transactions; the payload holds
+        Transaction objects shaped as ``GET /accounts/{id}/transactions`` answers them.
+        """
+        if days < 1:
+            raise ValueError("days must be at least 1")
+        with self._lock:
+            enrollment = self.enrollments[enrollment_id]
+            if enrollment.disconnected:
+                raise EnrollmentError(f"enrollment {enrollment_id} is disconnected: reconnect it first")
+            accounts = [a for a in enrollment.accounts if a.status == "open"]
+        since = self._today() - dt.timedelta(days=days - 1)
+        transactions = [
+            transaction_json(self.base_url, account, row)
+            for account in accounts
+            for row in self._rows(account)[0]
+            if row.date >= since
+        ]
+        payload = {"enrollment_id": enrollment_id, "transactions": transactions}
+        return self.webhooks.send("transactions.processed", payload)
+
+    def complete_number_verification(self, account_id: str, status: str = "completed") -> SentWebhook | None:
+        """Send ``account.number_verification.processed`` for a depository account (``completed``/``expired``)."""
+        if status not in ("completed", "expired"):
+            raise ValueError("status must be 'completed' or 'expired'")
+        with self._lock:
+            account = next((a for e in self.enrollments.values() for a in e.accounts if a.id == account_id), None)
+        if account is None:
+            raise KeyError(account_id)
+        if account.template.type != "depository":
+            raise ValueError(f"account {account_id} is a {account.template.type} account: only depository ones verify")
+        payload = {"enrollment_id": account.enrollment_id, "account_id": account_id, "status": status}
+        return self.webhooks.send("account.number_verification.processed", payload)
+
+    def send_test_webhook(self) -> SentWebhook | None:
+        """Send ``webhook.test`` with an empty payload (the dashboard's test button)."""
+        return self.webhooks.send("webhook.test", {})
 
     # --- lookups ---------------------------------------------------------------------------------
 
