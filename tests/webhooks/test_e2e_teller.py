@@ -1,19 +1,14 @@
-"""End to end over real HTTP for Teller webhooks.
+"""End to end over real HTTP: the Teller emulator signs and posts webhooks to a running app.
 
-The Teller emulator does not send webhooks (its README lists them under "does not reproduce"), so
-`TellerWebhookSender` below stands in for Teller's delivery side: it signs exactly as Teller's docs
-describe (``Teller-Signature: t=...,v1=...``, one ``v1`` per live secret) and POSTs over real HTTP.
-The enrollment comes from the Teller emulator (HTTPS + mTLS) and the app mounts the Teller provider
-pointed at it. When the emulator gains webhook delivery, replace the sender with it.
+Two servers on 127.0.0.1: the Teller emulator (HTTPS + mTLS for its API) and an app mounting the
+Teller provider pointed at it with ``add_banking(webhooks=...)``. The emulator's ``disconnect`` /
+``process_transactions`` POST a ``Teller-Signature``-signed event to the app, which verifies it with
+``TELLER_WEBHOOK_SECRETS``, answers 200 and runs the handler once.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,31 +21,12 @@ from fin_infra.banking.webhooks import WebhookEvent, Webhooks
 from fin_infra.emulators import EmulatorServer
 from fin_infra.testing import serve_teller_emulator
 
-NEW, OLD = "whsec_e2e_new", "whsec_e2e_old"
-
-
-class TellerWebhookSender:
-    """Teller's side of a delivery: one event id, signed with every live secret, posted as raw JSON."""
-
-    def __init__(self, url: str, secrets: list[str]) -> None:
-        self.url = url
-        self.secrets = secrets
-
-    def event(self, event_type: str, payload: dict[str, Any], event_id: str) -> bytes:
-        body = {"id": event_id, "type": event_type, "timestamp": "2026-02-14T09:21:07Z", "payload": payload}
-        return json.dumps(body).encode()
-
-    def post(self, body: bytes, *, t: int | None = None, secrets: list[str] | None = None) -> httpx.Response:
-        ts = int(time.time()) if t is None else t
-        message = f"{ts}.".encode() + body
-        v1 = [hmac.new(s.encode(), message, hashlib.sha256).hexdigest() for s in (secrets or self.secrets)]
-        header = ",".join([f"t={ts}", *(f"v1={sig}" for sig in v1)])
-        return httpx.post(
-            self.url, content=body, headers={"Teller-Signature": header, "Content-Type": "application/json"}
-        )
+FIRST, NEXT = "whsec_e2e_first", "whsec_e2e_next"
 
 
 class Received:
+    """Events a handler got, readable from the test thread."""
+
     def __init__(self) -> None:
         self.events: list[WebhookEvent] = []
         self._cond = threading.Condition()
@@ -67,31 +43,26 @@ class Received:
 
 
 @pytest.fixture
-def running() -> Iterator[tuple[Any, Received, str]]:
+def running(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Webhooks, Received, str]]:
     with serve_teller_emulator() as teller:
-        webhooks = Webhooks(teller_secrets=[NEW, OLD])  # the app lists both while Teller rotates
+        webhooks = Webhooks()  # secrets from TELLER_WEBHOOK_SECRETS, read per delivery
         received = Received()
-
-        @webhooks.on("enrollment.disconnected", provider="teller")
-        async def disconnected(event: WebhookEvent) -> None:
-            received.add(event)
-
+        webhooks.add_handler(received.add, "*", provider="teller")
         app = FastAPI()
         add_banking(app, provider=teller.client(), webhooks=webhooks)
         with EmulatorServer(app) as server:
-            yield teller, received, f"{server.base_url}/banking/webhooks/teller"
+            url = f"{server.base_url}/banking/webhooks/teller"
+            teller.set_webhook(url, secrets=[FIRST])
+            monkeypatch.setenv("TELLER_WEBHOOK_SECRETS", teller.env()["TELLER_WEBHOOK_SECRETS"])
+            yield teller, webhooks, received, url
 
 
-def test_signed_event_reaches_the_handler_exactly_once(running: tuple[Any, Received, str]) -> None:
-    teller, received, url = running
+def test_disconnect_reaches_the_handler_exactly_once(running: tuple[Any, Webhooks, Received, str]) -> None:
+    teller, _, received, url = running
     enrollment_id = teller.connect()["enrollment"]["id"]
-    sender = TellerWebhookSender(url, [NEW])
-    body = sender.event(
-        "enrollment.disconnected", {"enrollment_id": enrollment_id, "reason": "disconnected.mfa"}, "wh_e2e_1"
-    )
 
-    first = sender.post(body)
-    assert first.status_code == 200 and first.json() == {"status": "accepted"}
+    sent = teller.disconnect(enrollment_id, "mfa_required")
+    assert sent is not None and sent.status_code == 200, sent
     [event] = received.wait_for(1)
     assert (event.provider, event.type, event.code, event.item_id) == (
         "teller",
@@ -99,26 +70,39 @@ def test_signed_event_reaches_the_handler_exactly_once(running: tuple[Any, Recei
         None,
         enrollment_id,
     )
+    assert event.payload["payload"]["reason"] == "disconnected.user_action.mfa_required"
+    assert event.delivery_id == f"teller:{sent.event_id}"
 
-    # Teller re-sending the same event (new t, new signature) and an attacker replaying the exact request.
-    assert sender.post(body, t=int(time.time()) - 5).json() == {"status": "duplicate"}
-    assert sender.post(body).json() == {"status": "duplicate"}
+    # Teller retrying the event (same body, fresh t and signature), and an attacker replaying the bytes.
+    retry = teller.redeliver_webhook(sent.event_id)
+    assert retry.status_code == 200 and b"duplicate" in retry.response_body
+    replay = httpx.post(url, content=sent.body, headers=sent.headers)
+    assert replay.status_code == 200 and replay.json() == {"status": "duplicate"}
+    # ... or altering them: 401.
+    forged = sent.body.replace(b"mfa_required", b"account_locked")
+    assert httpx.post(url, content=forged, headers=sent.headers).status_code == 401
     assert len(received.events) == 1
 
 
-def test_rotation_and_forgeries(running: tuple[Any, Received, str]) -> None:
-    teller, received, url = running
+def test_secret_rotation(running: tuple[Any, Webhooks, Received, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    teller, _, received, _ = running
     enrollment_id = teller.connect()["enrollment"]["id"]
-    payload = {"enrollment_id": enrollment_id, "reason": "disconnected.account_locked"}
-    rotating = TellerWebhookSender(url, [OLD, NEW])  # Teller signs with both until the old secret expires
-    assert rotating.post(rotating.event("enrollment.disconnected", payload, "wh_e2e_2")).status_code == 200
-    received.wait_for(1)
 
-    attacker = TellerWebhookSender(url, ["whsec_guess"])
-    forged = attacker.post(attacker.event("enrollment.disconnected", payload, "wh_e2e_3"))
-    assert forged.status_code == 401 and forged.json()["code"] == "webhook_unverified"
-    stale = rotating.post(rotating.event("enrollment.disconnected", payload, "wh_e2e_4"), t=int(time.time()) - 600)
-    assert stale.status_code == 401
-    unsigned = httpx.post(url, content=rotating.event("enrollment.disconnected", payload, "wh_e2e_5"))
-    assert unsigned.status_code == 401
-    assert len(received.events) == 1
+    # Teller signs with both secrets while the first one lives out its expiry: the app, still
+    # configured with only the first, accepts; so does an app that already moved to the next.
+    teller.rotate_webhook_secret(NEXT, expire_old_in=3600)
+    sent = teller.process_transactions(enrollment_id)
+    assert sent is not None and len(sent.signatures) == 2 and sent.status_code == 200
+    [event] = received.wait_for(1)
+    assert event.type == "transactions.processed" and event.payload["payload"]["transactions"]
+
+    monkeypatch.setenv("TELLER_WEBHOOK_SECRETS", f"{NEXT},{FIRST}")
+    assert teller.send_test_webhook().status_code == 200
+    assert received.wait_for(2)[1].type == "webhook.test"
+
+    # The first secret expires; an app that never learnt the next one now refuses (and runs nothing).
+    teller.rotate_webhook_secret("whsec_e2e_third", expire_old_in=0)
+    monkeypatch.setenv("TELLER_WEBHOOK_SECRETS", FIRST)
+    refused = teller.send_test_webhook()
+    assert refused.status_code == 401 and len(refused.signatures) == 1
+    assert len(received.events) == 2
