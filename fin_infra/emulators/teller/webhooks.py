@@ -34,6 +34,7 @@ import httpx
 from fin_infra.emulators.teller import data
 
 HEADER = "Teller-Signature"
+RESPONSE_KEPT = 65536
 EVENT_TYPES = frozenset(
     {"enrollment.disconnected", "transactions.processed", "account.number_verification.processed", "webhook.test"}
 )
@@ -64,7 +65,8 @@ def new_event_id() -> str:
 class SentWebhook:
     """One delivery: what the receiver got (exact bytes and headers) and its answer.
 
-    ``status_code`` is None when the receiver could not be reached (``error`` names the failure).
+    ``status_code`` is None when the receiver could not be reached (``error`` names the failure);
+    ``response_body`` is the start of the receiver's answer (at most `RESPONSE_KEPT` bytes).
     """
 
     url: str
@@ -74,6 +76,7 @@ class SentWebhook:
     headers: dict[str, str]
     status_code: int | None
     error: str | None = None
+    response_body: bytes = b""
 
     @property
     def event(self) -> dict[str, Any]:
@@ -195,7 +198,10 @@ class TellerWebhooks:
             # A client per delivery: webhooks are rare, and nothing stays open when the emulator stops.
             with httpx.Client(timeout=self.timeout) as client:
                 response = client.post(url, content=body, headers=headers)
-            sent = SentWebhook(url, event_id, event_type, body, headers, response.status_code)
+            sent = SentWebhook(
+                url, event_id, event_type, body, headers, response.status_code,
+                response_body=response.content[:RESPONSE_KEPT],
+            )  # fmt: skip
         except httpx.HTTPError as exc:
             sent = SentWebhook(url, event_id, event_type, body, headers, None, error=type(exc).__name__)
         with self._lock:
