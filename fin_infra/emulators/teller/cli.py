@@ -23,6 +23,8 @@ def main(host: str = "127.0.0.1", port: int = 8443) -> None:
             f"  client key:         {teller.certs.client_key}",
             f"  sandbox access token (user 'username'): {token}",
             "  more tokens: POST /_emulator/enrollments {\"username\": \"username\", \"password\": \"password\"}",
+            "  webhooks: POST /_emulator/webhook {\"url\": \"http://127.0.0.1:8000/banking/webhooks/teller\", "
+            "\"secrets\": [\"whsec_...\"]}, then POST /_emulator/webhooks {\"type\": \"webhook.test\"}",
             "",
             "Point easy_banking() at it:",
             *(f"export {k}={shlex.quote(v)}" for k, v in teller.env().items()),
