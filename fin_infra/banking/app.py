@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -79,8 +79,6 @@ def add_banking(
         track_balances=track_balances,
         transactions_cache=transactions_cache,
     )
-    if transactions_cache is not None:
-        _close_cache_on_shutdown(app, transactions_cache)
     app.include_router(router, include_in_schema=include_in_schema)
     doc_routes = list(router.routes)
     if webhooks is not None:
@@ -89,7 +87,10 @@ def add_banking(
         doc_routes += webhook_router.routes
         app.state.banking_webhooks = webhooks
     _mount_docs(app, doc_routes, prefix, instance)
-    _close_on_shutdown(app, instance, store)
+    closers: list[Callable[[], Awaitable[None]]] = [instance.aclose, store.aclose]  # the store reconnects if reused
+    if transactions_cache is not None:
+        closers.append(transactions_cache.aclose)
+    _wrap_lifespan(app, close=closers, before=store.create_schema)
     app.state.balance_store = store
     install_log_redaction()
 
@@ -124,34 +125,24 @@ def _mount_docs(app: FastAPI, routes: list[Any], prefix: str, provider: BankingP
     app.add_api_route(f"{prefix}/docs", docs, include_in_schema=False, methods=["GET"])
 
 
-def _close_on_shutdown(app: FastAPI, provider: BankingProvider, store: BalanceStore) -> None:
+def _wrap_lifespan(
+    app: FastAPI,
+    *,
+    close: list[Callable[[], Awaitable[None]]],
+    before: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Chain onto the app's lifespan: run ``before`` ahead of the app's own startup (which may already
+    read or seed history), and every ``close`` after its shutdown, even when shutdown fails."""
     previous = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(a: Any) -> AsyncIterator[Any]:
-        # before the app's own startup, which may already read or seed history
-        await store.create_schema()
-        try:
-            async with previous(a) as state:
-                try:
-                    yield state
-                finally:
-                    await provider.aclose()
-        finally:
-            await store.aclose()  # the store reconnects if it is used again
-
-    app.router.lifespan_context = lifespan
-
-
-def _close_cache_on_shutdown(app: FastAPI, cache: TransactionCache) -> None:
-    previous = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(a: Any) -> AsyncIterator[Any]:
-        try:
+        if before is not None:
+            await before()
+        async with AsyncExitStack() as stack:
+            for closer in reversed(close):  # the stack unwinds last-in first-out; each runs even if one fails
+                stack.push_async_callback(closer)
             async with previous(a) as state:
                 yield state
-        finally:
-            await cache.aclose()
 
     app.router.lifespan_context = lifespan
