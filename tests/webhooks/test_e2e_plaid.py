@@ -9,7 +9,6 @@ the app fetches the key from the emulator's ``/webhook_verification_key/get``, v
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,24 +28,7 @@ from fin_infra.banking.webhooks import (
 from fin_infra.banking.webhooks import plaid as plaid_module
 from fin_infra.emulators import EmulatorServer
 from fin_infra.testing import serve_plaid_emulator
-
-
-class Received:
-    """Events a handler got, readable from the test thread."""
-
-    def __init__(self) -> None:
-        self.events: list[WebhookEvent] = []
-        self._cond = threading.Condition()
-
-    def add(self, event: WebhookEvent) -> None:
-        with self._cond:
-            self.events.append(event)
-            self._cond.notify_all()
-
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[WebhookEvent]:
-        with self._cond:
-            assert self._cond.wait_for(lambda: len(self.events) >= count, timeout), f"{len(self.events)} < {count}"
-            return list(self.events)
+from tests.webhooks.received import Received
 
 
 @pytest.fixture

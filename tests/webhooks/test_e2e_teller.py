@@ -8,7 +8,6 @@ Teller provider pointed at it with ``add_banking(webhooks=...)``. The emulator's
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,29 +16,12 @@ import pytest
 from fastapi import FastAPI
 
 from fin_infra.banking import add_banking
-from fin_infra.banking.webhooks import WebhookEvent, Webhooks
+from fin_infra.banking.webhooks import Webhooks
 from fin_infra.emulators import EmulatorServer
 from fin_infra.testing import serve_teller_emulator
+from tests.webhooks.received import Received
 
 FIRST, NEXT = "whsec_e2e_first", "whsec_e2e_next"
-
-
-class Received:
-    """Events a handler got, readable from the test thread."""
-
-    def __init__(self) -> None:
-        self.events: list[WebhookEvent] = []
-        self._cond = threading.Condition()
-
-    def add(self, event: WebhookEvent) -> None:
-        with self._cond:
-            self.events.append(event)
-            self._cond.notify_all()
-
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[WebhookEvent]:
-        with self._cond:
-            assert self._cond.wait_for(lambda: len(self.events) >= count, timeout), f"{len(self.events)} < {count}"
-            return list(self.events)
 
 
 @pytest.fixture
