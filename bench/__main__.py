@@ -15,10 +15,17 @@ from pathlib import Path
 def main(names: list[str]) -> int:
     here = Path(__file__).parent
     modules = sorted(m.name for m in pkgutil.iter_modules([str(here)]) if not m.name.startswith("_"))
+    failed = []
     for name in names or modules:
         print(f"\n=== bench.{name} ===", flush=True)
-        runpy.run_module(f"bench.{name}", run_name="__main__", alter_sys=True)
-    return 0
+        try:
+            runpy.run_module(f"bench.{name}", run_name="__main__", alter_sys=True)
+        except SystemExit as exit_:  # a benchmark reports a missed target through its exit status
+            if exit_.code not in (None, 0):
+                failed.append(name)
+    if failed:
+        print(f"\nmissed targets: {', '.join(failed)}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
