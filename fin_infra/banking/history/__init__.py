@@ -26,7 +26,7 @@ from fin_infra._sync import run_sync
 from fin_infra.banking.history.stores import BalanceStore, MemoryBalanceStore
 from fin_infra.banking.history.summary import BalanceSummary, summarize_history
 from fin_infra.models import Balance, BalanceSnapshot, BankAccount
-from fin_infra.providers.dates import parse_date
+from fin_infra.providers.dates import parse_date, window_start
 
 BalanceHistory = BalanceSnapshot
 """The documented name of one balance snapshot (``.account_id .date .balance .currency``)."""
@@ -195,7 +195,7 @@ async def aprune_balance_history(
     """Async `prune_balance_history`."""
     if isinstance(older_than_days, bool) or not isinstance(older_than_days, int) or older_than_days < 0:
         raise ValueError("older_than_days must be a whole number of days, 0 or more")
-    cutoff = (today or dt.date.today()) - dt.timedelta(days=older_than_days)
+    cutoff = window_start(today or dt.date.today(), older_than_days)  # clamps instead of overflowing
     return await _store(store).delete_before(cutoff)
 
 
