@@ -8,11 +8,9 @@ parallel runs never share a table.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -20,35 +18,13 @@ import pytest
 from fin_infra.banking import history
 from fin_infra.banking.history.stores import BalanceStore, MemoryBalanceStore
 from fin_infra.banking.history.stores.sql import SQLBalanceStore
+from tests.conftest import POSTGRES_URL  # noqa: F401  (kept importable from here)
 
-POSTGRES_URL = os.environ.get("FIN_INFRA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ("memory", "sqlite", "postgres")
 
 
 def unique_table() -> str:
     return f"bh_test_{os.getpid()}_{uuid.uuid4().hex[:10]}"
-
-
-async def _probe(url: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(url, timeout=3)
-    await conn.close()
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> str:
-    """The test PostgreSQL URL, or a skip saying why it isn't reachable."""
-    try:
-        # in a thread of its own: this fixture may first be asked for from inside a running loop
-        with ThreadPoolExecutor(1) as pool:
-            pool.submit(asyncio.run, _probe(POSTGRES_URL)).result()
-    except Exception as exc:  # any failure to connect means: no server for these tests
-        pytest.skip(
-            f"PostgreSQL not reachable at {POSTGRES_URL} ({type(exc).__name__}: {exc}); "
-            "run scripts/ensure-services.sh or set FIN_INFRA_TEST_POSTGRES_URL"
-        )
-    return POSTGRES_URL
 
 
 def url_for(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:

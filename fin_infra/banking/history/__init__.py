@@ -9,8 +9,9 @@
 The module functions use the default store: in memory, unless ``FIN_INFRA_DATABASE_URL`` is set or
 `set_balance_store` chose another (``set_balance_store("sqlite:///history.db")``). Each has an async
 twin (``atrack_balance``, ``aget_balance_history``, ...) and takes ``store=`` to use another store.
-Tracking a day again overwrites it. ``python -m fin_infra.banking.history migrate|prune`` manages
-the tables.
+Tracking a day again overwrites it. Snapshots fetched through a connection (connections mode) are
+scoped to it: pass ``connection_id=`` to read them. ``python -m fin_infra db upgrade`` (or
+``python -m fin_infra.banking.history migrate|prune``) manages the tables.
 """
 
 from __future__ import annotations
@@ -169,11 +170,18 @@ async def atrack_balance(
 
 
 async def atrack_balances(
-    items: Iterable[object], *, date: dt.date | str | None = None, store: BalanceStore | None = None
+    items: Iterable[object],
+    *,
+    date: dt.date | str | None = None,
+    store: BalanceStore | None = None,
+    connection_id: str | None = None,
 ) -> list[BalanceSnapshot]:
-    """Async `track_balances`."""
+    """Async `track_balances`; ``connection_id`` scopes the snapshots to that connection."""
     snapshots = snapshots_from(items, date)
-    await _store(store).upsert_many(snapshots)
+    if connection_id:
+        await _store(store).upsert_many(snapshots, connection_id=connection_id)
+    else:  # stores written before connection scoping take no connection_id
+        await _store(store).upsert_many(snapshots)
     return snapshots
 
 
@@ -183,9 +191,12 @@ async def aget_balance_history(
     end_date: dt.date | str | None = None,
     *,
     store: BalanceStore | None = None,
+    connection_id: str | None = None,
 ) -> list[BalanceSnapshot]:
-    """Async `get_balance_history`."""
+    """Async `get_balance_history`; ``connection_id`` reads that connection's snapshots (else unscoped ones)."""
     start, end = _range(start_date, end_date)
+    if connection_id:
+        return await _store(store).range(_account_id(account_id), start, end, connection_id=connection_id)
     return await _store(store).range(_account_id(account_id), start, end)
 
 
@@ -219,14 +230,18 @@ def track_balance(
 
 
 def track_balances(
-    items: Iterable[object], *, date: dt.date | str | None = None, store: BalanceStore | None = None
+    items: Iterable[object],
+    *,
+    date: dt.date | str | None = None,
+    store: BalanceStore | None = None,
+    connection_id: str | None = None,
 ) -> list[BalanceSnapshot]:
     """Record many balances in one transaction (see `snapshots_from` for what ``items`` may hold).
 
     >>> len(track_balances([{"account_id": "a", "balance": 1}, {"account_id": "b", "balance": 2}]))
     2
     """
-    return run_sync(atrack_balances(items, date=date, store=store))
+    return run_sync(atrack_balances(items, date=date, store=store, connection_id=connection_id))
 
 
 def get_balance_history(
@@ -235,12 +250,13 @@ def get_balance_history(
     end_date: dt.date | str | None = None,
     *,
     store: BalanceStore | None = None,
+    connection_id: str | None = None,
 ) -> list[BalanceSnapshot]:
     """Snapshots of ``account_id`` from ``start_date`` to ``end_date`` inclusive, oldest first.
 
     An unknown account gives ``[]``; ``start_date`` after ``end_date`` raises `ValueError`.
     """
-    return run_sync(aget_balance_history(account_id, start_date, end_date, store=store))
+    return run_sync(aget_balance_history(account_id, start_date, end_date, store=store, connection_id=connection_id))
 
 
 def prune_balance_history(
