@@ -82,7 +82,7 @@ def build_banking_router(
     """
     router = APIRouter(prefix=prefix, tags=list(tags or ["banking"]), route_class=ProblemRoute)
 
-    def balance_store() -> BalanceStore:
+    async def balance_store() -> BalanceStore:  # async: no thread-pool hop per request
         return history_store if history_store is not None else history_module.get_balance_store()
 
     # a default, not an Annotated alias: FastAPI resolves string annotations in module globals only

@@ -2,6 +2,9 @@
 
 ``?access_token=`` is accepted for older clients and marked deprecated in the schema; it puts the
 token in URLs (and so in proxies' logs), so prefer the header.
+
+The dependencies are ``async def``: FastAPI runs a plain ``def`` dependency on its thread pool, a hop
+that costs more than the work they do (tests/test_threadpool_hops.py counts hops per request).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ class MissingAccessTokenError(BankingError):
     """The request carried no access token."""
 
 
-def optional_access_token(
+async def optional_access_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
     access_token: Annotated[
         str | None,
@@ -40,7 +43,7 @@ def optional_access_token(
     return access_token or None
 
 
-def require_access_token(token: Annotated[str | None, Depends(optional_access_token)]) -> str:
+async def require_access_token(token: Annotated[str | None, Depends(optional_access_token)]) -> str:
     """The access token, or a 401 problem when the request has none."""
     if not token:
         raise MissingAccessTokenError("send the provider access token in the Authorization header, Bearer scheme")
