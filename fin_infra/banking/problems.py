@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.exceptions import RequestValidationError
 from starlette.responses import Response
 
-from fin_infra._json import dumps
+from fin_infra._json import dumpb
 from fin_infra.banking.exceptions import BankingProviderError, RateLimitError
 from fin_infra.banking.redaction import redact
 
@@ -52,7 +52,7 @@ def problem(
         "code": code,
     }
     body.update({k: v for k, v in extra.items() if v is not None})
-    return Response(dumps(body), status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)
+    return Response(dumpb(body), status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)
 
 
 def _route_code(exc: BankingProviderError) -> str:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
-from fin_infra._json import dumps
+from fin_infra._json import dumpb
 from fin_infra.banking import history as history_module
 from fin_infra.banking import problems
 from fin_infra.banking.history.stores import BalanceStore
@@ -36,7 +36,7 @@ log = logging.getLogger("fin_infra.banking")
 
 def json_response(content: Any, status_code: int = 200) -> Response:
     """A JSON response with money as exact numbers."""
-    return Response(dumps(content), status_code=status_code, media_type="application/json")
+    return Response(dumpb(content), status_code=status_code, media_type="application/json")
 
 
 def _first_line(exc: BaseException) -> str:

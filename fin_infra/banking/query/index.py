@@ -28,7 +28,7 @@ from decimal import Decimal
 from itertools import compress, groupby
 from typing import Any
 
-from fin_infra._json import dumps
+from fin_infra._json import dumpb
 from fin_infra.banking.query.filters import merchant_text
 from fin_infra.banking.query.paging import page_bounds
 from fin_infra.banking.query.value import SORT_FIELDS, TransactionQuery
@@ -90,7 +90,7 @@ class TransactionIndex:
         }
         self._settled = frozenset(compress(range(n), [not t.pending for t in txns]))
 
-        self._json: list[str | None] = [None] * n
+        self._json: list[bytes | None] = [None] * n
         self._selections: OrderedDict[tuple[Any, ...], list[int]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -173,10 +173,10 @@ class TransactionIndex:
         start, stop = page_bounds(q.page, q.page_size, len(selected))
         return selected[start:stop], len(selected)
 
-    def json_of(self, position: int) -> str:
-        """The JSON text of one transaction (made once, on first use: only served pages are serialised)."""
+    def json_of(self, position: int) -> bytes:
+        """The JSON of one transaction (made once, on first use: only served pages are serialised)."""
         text = self._json[position]
         if text is None:
-            text = dumps(self.transactions[position])
+            text = dumpb(self.transactions[position])
             self._json[position] = text
         return text

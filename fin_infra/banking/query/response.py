@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from fin_infra._json import dumps
+from fin_infra._json import dumpb
 from fin_infra.banking.query.service import QueryResult
 from fin_infra.banking.query.value import TransactionQuery
 
@@ -22,8 +22,8 @@ def page_link(path: str, q: TransactionQuery, page: int) -> str:
     return f"{path}?{urlencode(q.to_params(page=page))}"
 
 
-def page_body(result: QueryResult, path: str) -> str:
-    """The JSON text of the response for ``result``; ``path`` is the route's path, for the links."""
+def page_body(result: QueryResult, path: str) -> bytes:
+    """The JSON of the response for ``result``; ``path`` is the route's path, for the links."""
     q = result.query
     pages = result.total_pages
     has_next = q.page < pages
@@ -41,5 +41,5 @@ def page_body(result: QueryResult, path: str) -> str:
         "start_date": q.start_date,
         "end_date": q.end_date,
     }
-    items = ",".join(result.index.json_of(i) for i in result.positions)
-    return '{"transactions":[' + items + "]," + dumps(rest)[1:]
+    items = b",".join([result.index.json_of(i) for i in result.positions])
+    return b'{"transactions":[' + items + b"]," + dumpb(rest)[1:]

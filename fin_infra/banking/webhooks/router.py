@@ -30,7 +30,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from fin_infra._json import dumps
+from fin_infra._json import dumpb
 from fin_infra.banking import problems
 from fin_infra.banking.route_class import ProblemRoute
 from fin_infra.banking.webhooks._common import Verdict
@@ -132,12 +132,12 @@ def build_webhook_router(
         if event is None:
             # Genuine but not an event we understand: a non-200 would only be retried for a day, to no end.
             log.warning("verified %s webhook has no JSON object with a type; ignored", provider)
-            return Response(dumps({"status": "ignored"}), media_type="application/json")
+            return Response(dumpb({"status": "ignored"}), media_type="application/json")
         if not await webhooks.replay_store.add_if_new(event.delivery_id, ttl):
             log.info("%s webhook %s/%s is a replay; ignored", provider, event.type, event.code)
-            return Response(dumps({"status": "duplicate"}), media_type="application/json")
+            return Response(dumpb({"status": "duplicate"}), media_type="application/json")
         return Response(
-            dumps({"status": "accepted"}),
+            dumpb({"status": "accepted"}),
             media_type="application/json",
             background=BackgroundTask(webhooks.dispatch, event),
         )
