@@ -1,0 +1,129 @@
+"""What a banking request costs in-process, next to a bare FastAPI route: ``python -m bench.request_cost``.
+
+Both apps are called directly through ASGI (no client, no socket: only what the app itself costs), on
+the sandbox provider with a warm transactions cache. The bare route is a FastAPI ``async def`` that
+returns the very bytes our route answered, so the difference is our work: the access-token
+dependencies, the provider call, the query and the JSON. Rounds alternate ours and bare so the shared
+machine's drift hits both alike; the figure is the median per-request time over the rounds.
+
+Judged: each route under 1.3x the bare route (the floor of what FastAPI costs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.responses import Response
+
+from fin_infra.banking import add_banking
+from fin_infra.providers.banking.sandbox import DEMO_ACCESS_TOKEN
+
+TARGET = 1.3
+BATCH = 200
+ROUNDS = 15
+CASES = (("/banking/accounts", ""), ("/banking/transactions", "page_size=50"))
+
+ASGIApp = Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]
+
+
+def scope(path: str, query: str) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": query.encode(),
+        "headers": [(b"host", b"bench"), (b"authorization", f"Bearer {DEMO_ACCESS_TOKEN}".encode())],
+        "client": ("127.0.0.1", 1234),
+        "server": ("bench", 80),
+    }
+
+
+async def call(app: ASGIApp, path: str, query: str) -> tuple[int, bytes]:
+    """One request straight into the ASGI app: (status, body)."""
+    sent: list[MutableMapping[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope(path, query), receive, send)
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+
+def bare_app(routes: dict[str, bytes]) -> FastAPI:
+    """Plain FastAPI: one ``async def`` per path, returning fixed bytes."""
+    app = FastAPI()
+    for path, body in routes.items():
+
+        def endpoint(body: bytes = body) -> Callable[[], Awaitable[Response]]:
+            async def bare() -> Response:
+                return Response(body, media_type="application/json")
+
+            return bare
+
+        app.add_api_route(path, endpoint(), methods=["GET"])
+    return app
+
+
+async def per_request(app: ASGIApp, path: str, query: str) -> float:
+    start = time.perf_counter()
+    for _ in range(BATCH):
+        await call(app, path, query)
+    return (time.perf_counter() - start) / BATCH
+
+
+async def measure() -> list[tuple[str, float, float]]:
+    ours = FastAPI()
+    add_banking(ours, provider="sandbox", cache_url="memory://", cache_ttl=600)
+    bodies = {}
+    for path, query in CASES:
+        status, body = await call(ours, path, query)
+        if status != 200:
+            raise SystemExit(f"{path}?{query} answered {status}: {body[:200]!r}")
+        bodies[path] = body
+    bare = bare_app(bodies)
+    for path, query in CASES:  # same bytes, or the comparison means nothing
+        assert (await call(bare, path, query))[1] == bodies[path]
+        await per_request(ours, path, query)  # warm-up
+        await per_request(bare, path, query)
+    out = []
+    for path, query in CASES:
+        mine, theirs = [], []
+        for _ in range(ROUNDS):
+            mine.append(await per_request(ours, path, query))
+            theirs.append(await per_request(bare, path, query))
+        out.append((f"{path}{'?' + query if query else ''}", statistics.median(mine), statistics.median(theirs)))
+    return out
+
+
+def main() -> int:
+    results = asyncio.run(measure())
+    print(f"in-process ASGI request cost, sandbox provider, median of {ROUNDS} rounds of {BATCH} requests")
+    ok = True
+    for label, mine, bare in results:
+        ratio = mine / bare
+        passed = ratio < TARGET
+        ok &= passed
+        print(
+            f"  {label:<40} ours {mine * 1e6:7.1f} us | bare FastAPI, same bytes {bare * 1e6:7.1f} us -> "
+            f"{ratio:.2f}x (target < {TARGET}x: {'PASS' if passed else 'FAIL'})"
+        )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
