@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from fin_infra.banking.history import DATABASE_URL_ENV
 from fin_infra.providers.banking.sandbox import DEMO_ACCESS_TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,12 +26,15 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def demo() -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     port = free_port()
+    # its own database: the demo's default file in the temp dir is shared with every other run on the machine
+    database = tmp_path_factory.mktemp("demo") / "demo.db"
+    env = {**os.environ, DATABASE_URL_ENV: f"sqlite:///{database}"}
     # The command `make demo` runs, on a free port (the Makefile's PORT variable sets it too).
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "examples.demo_app:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
