@@ -13,7 +13,7 @@ from fin_infra.providers.registry import detect_provider
 
 PROVIDER_VARS = (
     "FIN_INFRA_BANKING_PROVIDER", "TELLER_CERTIFICATE_PATH", "TELLER_CERT_PATH", "TELLER_PRIVATE_KEY_PATH",
-    "TELLER_KEY_PATH", "PLAID_CLIENT_ID", "PLAID_SECRET",
+    "TELLER_KEY_PATH", "PLAID_CLIENT_ID", "PLAID_SECRET", "MX_CLIENT_ID", "MX_API_KEY",
 )
 
 
@@ -32,7 +32,7 @@ def test_nothing_configured_says_what_to_set() -> None:
     with pytest.raises(ValueError, match="No banking provider credentials found") as info:
         easy_banking()
     message = str(info.value)
-    for hint in ("TELLER_CERTIFICATE_PATH", "PLAID_CLIENT_ID", "provider='sandbox'"):
+    for hint in ("TELLER_CERTIFICATE_PATH", "PLAID_CLIENT_ID", "MX_CLIENT_ID", "MX_API_KEY", "provider='sandbox'"):
         assert hint in message
 
 

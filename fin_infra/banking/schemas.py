@@ -32,7 +32,8 @@ class LinkRequest(BaseModel):
 
 
 class ExchangeRequest(BaseModel):
-    """What the connect widget returned: Plaid/sandbox ``public_token``, or Teller Connect's enrollment."""
+    """What the connect widget returned: Plaid/sandbox ``public_token``, Teller Connect's enrollment, or MX
+    Connect's ``mx/connect/memberConnected`` event (``type`` and ``metadata``: user_guid, member_guid)."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
@@ -42,17 +43,24 @@ class ExchangeRequest(BaseModel):
     )
     enrollment: dict[str, Any] | None = None
     user: dict[str, Any] | None = None
+    type: str | None = Field(default=None, max_length=100, description="MX: the widget event's type")
+    metadata: dict[str, Any] | None = Field(default=None, description="MX: user_guid, member_guid, session_guid")
 
     @model_validator(mode="after")
     def _one_of(self) -> ExchangeRequest:
-        if not self.public_token and not self.access_token:
-            raise ValueError("send public_token (Plaid, sandbox) or Teller Connect's accessToken and enrollment")
+        if not self.public_token and not self.access_token and not self.metadata:
+            raise ValueError(
+                "send public_token (Plaid, sandbox), Teller Connect's accessToken and enrollment, or MX Connect's "
+                "memberConnected event (type, metadata)"
+            )
         return self
 
     def payload(self) -> str | dict[str, Any]:
         if self.public_token:
             return self.public_token
-        return {"accessToken": self.access_token, "enrollment": self.enrollment or {}, "user": self.user or {}}
+        if self.access_token:
+            return {"accessToken": self.access_token, "enrollment": self.enrollment or {}, "user": self.user or {}}
+        return {"type": self.type, "metadata": self.metadata or {}}
 
 
 class AccountsResponse(BaseModel):

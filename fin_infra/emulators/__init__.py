@@ -1,7 +1,7 @@
 """Local emulators of the providers' HTTP APIs (like stripe-mock or moto), for offline tests and demos.
 
 Each emulator is an ASGI app in its own package (``fin_infra.emulators.teller``,
-``fin_infra.emulators.plaid``); `EmulatorServer` serves one over real HTTP(S) on 127.0.0.1.
+``fin_infra.emulators.plaid``, ``fin_infra.emulators.mx``); `EmulatorServer` serves one over real HTTP(S) on 127.0.0.1.
 Run one by hand with ``python -m fin_infra.emulators teller --port 8443``.
 """
 

@@ -1,4 +1,4 @@
-"""``python -m fin_infra.emulators <teller|plaid> [--host H] [--port N]``: run an emulator by hand."""
+"""``python -m fin_infra.emulators <teller|plaid|mx> [--host H] [--port N]``: run an emulator by hand."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import importlib
 import sys
 
 # name -> module with ``main(host: str, port: int) -> None`` (serves until interrupted)
-COMMANDS = {"teller": "fin_infra.emulators.teller.cli", "plaid": "fin_infra.emulators.plaid.cli"}
-DEFAULT_PORTS = {"teller": 8443, "plaid": 8444}
+COMMANDS = {"teller": "fin_infra.emulators.teller.cli", "plaid": "fin_infra.emulators.plaid.cli",
+            "mx": "fin_infra.emulators.mx.cli"}
+DEFAULT_PORTS = {"teller": 8443, "plaid": 8444, "mx": 8445}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,7 +37,15 @@ def _plaid(**options: Any) -> BankingProvider:
     return PlaidProvider(**options)
 
 
-FACTORIES: dict[str, ProviderFactory] = {"sandbox": _sandbox, "teller": _teller, "plaid": _plaid}
+def _mx(**options: Any) -> BankingProvider:
+    # MX_CLIENT_ID, MX_API_KEY, MX_ENVIRONMENT (integration | production), MX_BASE_URL, MX_TOKEN_SECRET
+    # (see MXSettings); keyword options override them.
+    from fin_infra.providers.banking.mx import MXClient
+
+    return MXClient(**options)
+
+
+FACTORIES: dict[str, ProviderFactory] = {"sandbox": _sandbox, "teller": _teller, "plaid": _plaid, "mx": _mx}
 
 
 def _teller_certificate_path(env: Mapping[str, str]) -> str | None:
@@ -48,7 +56,8 @@ def detect_provider(env: Mapping[str, str] | None = None) -> str:
     """The provider name the environment asks for.
 
     In order: ``FIN_INFRA_BANKING_PROVIDER``; ``TELLER_CERTIFICATE_PATH`` naming an existing file ->
-    teller; ``PLAID_CLIENT_ID`` set -> plaid; else a `ProviderConfigurationError` (a ValueError).
+    teller; ``PLAID_CLIENT_ID`` set -> plaid; ``MX_CLIENT_ID`` set -> mx; else a `ProviderConfigurationError`
+    (a ValueError).
     """
     env = os.environ if env is None else env
     explicit = env.get(PROVIDER_ENV, "").strip().lower()
@@ -59,14 +68,16 @@ def detect_provider(env: Mapping[str, str] | None = None) -> str:
         return "teller"
     if env.get("PLAID_CLIENT_ID"):
         return "plaid"
+    if env.get("MX_CLIENT_ID"):
+        return "mx"
     hint = ""
     if cert:
         hint = " (TELLER_CERTIFICATE_PATH is set but names no existing file)"
     raise ProviderConfigurationError(
         "No banking provider credentials found"
         + hint
-        + ". Set TELLER_CERTIFICATE_PATH and TELLER_PRIVATE_KEY_PATH for Teller, or PLAID_CLIENT_ID and "
-        "PLAID_SECRET for Plaid, or FIN_INFRA_BANKING_PROVIDER to name one; "
+        + ". Set TELLER_CERTIFICATE_PATH and TELLER_PRIVATE_KEY_PATH for Teller, PLAID_CLIENT_ID and "
+        "PLAID_SECRET for Plaid, MX_CLIENT_ID and MX_API_KEY for MX, or FIN_INFRA_BANKING_PROVIDER to name one; "
         "easy_banking(provider='sandbox') works offline with no credentials."
     )
 

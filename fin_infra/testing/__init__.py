@@ -1,8 +1,8 @@
 """Helpers for testing apps built on fin-infra offline: provider emulators on real local servers.
 
-    from fin_infra.testing import serve_teller_emulator, serve_plaid_emulator
+    from fin_infra.testing import serve_teller_emulator, serve_plaid_emulator, serve_mx_emulator
 
-Pytest fixtures (``teller_emulator``, ``plaid_emulator``) are registered automatically through the
+Pytest fixtures (``teller_emulator``, ``plaid_emulator``, ``mx_emulator``) are registered automatically through the
 ``pytest11`` entry point (`fin_infra.testing.plugin`).
 """
 
@@ -15,6 +15,7 @@ from typing import Any
 _LAZY = {
     "serve_teller_emulator": "fin_infra.testing.teller",
     "serve_plaid_emulator": "fin_infra.testing.plaid",
+    "serve_mx_emulator": "fin_infra.testing.mx",
 }
 
 __all__ = sorted(_LAZY)

@@ -28,3 +28,12 @@ def plaid_emulator() -> Iterator[Any]:
 
     with serve_plaid_emulator() as plaid:
         yield plaid
+
+
+@pytest.fixture
+def mx_emulator() -> Iterator[Any]:
+    """An MX emulator over real HTTP on 127.0.0.1, for one test."""
+    from fin_infra.testing import serve_mx_emulator
+
+    with serve_mx_emulator() as mx:
+        yield mx

@@ -1,0 +1,38 @@
+"""``python -m fin_infra.emulators mx --port 8445``: run the MX emulator by hand.
+
+Prints the URL, the credentials, a connected member's access token and the environment to export,
+then serves until interrupted.
+"""
+
+from __future__ import annotations
+
+import shlex
+import threading
+
+from fin_infra.testing.mx import serve_mx_emulator
+
+
+def main(host: str = "127.0.0.1", port: int = 8445) -> None:
+    """Serve the emulator on ``host:port`` until Ctrl-C."""
+    with serve_mx_emulator(host=host, port=port) as mx:
+        token = mx.create_access_token("demo-user")
+        lines = [
+            f"MX emulator on {mx.base_url} (HTTP Basic: client_id {mx.client_id}, api_key {mx.api_key})",
+            f"  access token of a connected MX Bank member (user 'demo-user'): {token}",
+            "  sandbox login at mxbank: username 'mxuser'; password 'challenge' / 'options' / 'image' -> CHALLENGED "
+            "(answer 'correct'), 'BAD_REQUEST' -> FAILED, 'UNAUTHORIZED' -> DENIED, a status name -> that status",
+            "  the Connect widget: POST /_emulator/connect {\"widget_url\": \"<url from /link>\", \"password\": \"p\"}",
+            "  webhooks: POST /_emulator/webhook {\"url\": \"http://127.0.0.1:8000/banking/webhooks/mx\", "
+            "\"username\": \"u\", \"password\": \"p\"}",
+            "",
+            "Point easy_banking() at it:",
+            *(f"export {k}={shlex.quote(v)}" for k, v in mx.env().items()),
+            "",
+            f"curl -u {mx.client_id}:{mx.api_key} -H 'Accept: application/vnd.mx.api.v1+json' {mx.base_url}/users",
+            "Ctrl-C to stop.",
+        ]
+        print("\n".join(lines), flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("stopping", flush=True)
