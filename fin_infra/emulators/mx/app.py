@@ -16,7 +16,6 @@ import binascii
 import datetime as dt
 import hmac
 from collections.abc import Awaitable, Callable, MutableMapping
-from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -29,7 +28,8 @@ from starlette.routing import Route
 from fin_infra._json import dumps
 from fin_infra.emulators.mx import data
 from fin_infra.emulators.mx import responses as r
-from fin_infra.emulators.mx.errors import ConnectError, MXAPIError
+from fin_infra.emulators.mx.controls import control_routes
+from fin_infra.emulators.mx.errors import MXAPIError
 from fin_infra.emulators.mx.models import JOB_TYPES, MXBackend
 
 Scope = MutableMapping[str, Any]
@@ -242,63 +242,6 @@ def create_app(backend: MXBackend) -> Starlette:
                 "POST /_emulator/connect {\"widget_url\": this URL, \"password\": ...}</p>")
         return HTMLResponse(page)
 
-    async def control_connect(request: Request) -> Response:
-        body = await _body(request)
-        try:
-            event = backend.connect(
-                str(body.get("widget_url", "")),
-                institution_code=str(body.get("institution_code", "mxbank")),
-                username=str(body.get("username", data.SANDBOX_USERNAME)),
-                password=str(body.get("password", "password")),
-                answer=body.get("answer"),
-                accounts=int(body.get("accounts", 3)),
-            )
-        except (ConnectError, ValueError) as exc:
-            raise MXAPIError(422, str(exc)) from None
-        return _json(event)
-
-    async def control_faults(request: Request) -> Response:
-        body = await _body(request)
-        if "latency" in body:
-            backend.faults.latency = float(body["latency"])
-        if isinstance(body.get("fail"), dict):
-            fail = body["fail"]
-            backend.faults.fail_next(int(fail.get("status", 500)), times=int(fail.get("times", 1)),
-                                     retry_after=fail.get("retry_after"), path=fail.get("path"))  # fmt: skip
-        if isinstance(body.get("drop"), dict):
-            backend.faults.drop_next(times=int(body["drop"].get("times", 1)), path=body["drop"].get("path"))
-        return _json({"pending_faults": backend.faults.pending(), "latency": backend.faults.latency})
-
-    async def control_webhook(request: Request) -> Response:
-        body = await _body(request)
-        try:
-            backend.webhooks.configure(body.get("url"), body.get("username"), body.get("password"))
-        except ValueError as exc:
-            raise MXAPIError(422, str(exc)) from None
-        return _json({"url": backend.webhooks.url})
-
-    async def control_status(request: Request) -> Response:
-        body = await _body(request)
-        try:
-            await asyncio.to_thread(backend.set_status, p(request, "member_guid"), str(body.get("connection_status")))
-        except KeyError:
-            raise MXAPIError(404, "The member was not found.") from None
-        except ValueError as exc:
-            raise MXAPIError(422, str(exc)) from None
-        return Response(status_code=204)
-
-    async def control_balance(request: Request) -> Response:
-        body = await _body(request)
-        try:
-            backend.set_bank_balance(p(request, "account_guid"), Decimal(str(body["balance"])))
-        except (KeyError, ArithmeticError):
-            raise MXAPIError(422, "balance must be a decimal number") from None
-        return Response(status_code=204)
-
-    async def control_reset(request: Request) -> Response:
-        backend.reset()
-        return Response(status_code=204)
-
     async def on_mx_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, MXAPIError)
         return _error(exc)
@@ -331,12 +274,7 @@ def create_app(backend: MXBackend) -> Starlette:
         Route(f"{m}/account_owners", account_owners),
         Route(f"{m}/account_numbers", account_numbers),
         Route(WIDGET_PREFIX + "/{token}", widget_page),
-        Route(f"{CONTROL_PREFIX}/connect", control_connect, methods=["POST"]),
-        Route(f"{CONTROL_PREFIX}/faults", control_faults, methods=["POST"]),
-        Route(f"{CONTROL_PREFIX}/webhook", control_webhook, methods=["POST"]),
-        Route(CONTROL_PREFIX + "/members/{member_guid}/status", control_status, methods=["POST"]),
-        Route(CONTROL_PREFIX + "/accounts/{account_guid}/balance", control_balance, methods=["POST"]),
-        Route(f"{CONTROL_PREFIX}/reset", control_reset, methods=["POST"]),
+        *control_routes(backend, CONTROL_PREFIX),
     ]
     app = Starlette(routes=routes, exception_handlers={MXAPIError: on_mx_error, HTTPException: on_http_error})
     app.add_middleware(_Gate, backend=backend)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from fin_infra.emulators.mx import data
 
 if TYPE_CHECKING:
-    from fin_infra.emulators.mx.models import Account, Member, User
+    from fin_infra.emulators.mx.state import Account, Member, User
 
 _CENTS = Decimal("0.01")
 
