@@ -45,8 +45,8 @@ def test_cli_serves_the_emulator() -> None:
                 time.sleep(0.1)
         assert response.status_code == 200 and response.json()["public_token"].startswith("public-sandbox-")
         assert proc.stdout is not None
-        banner = [proc.stdout.readline() for _ in range(3)]  # printed (flushed) once the server is up
-        assert f"  PLAID_BASE_URL=http://127.0.0.1:{port}\n" in banner
+        banner = [proc.stdout.readline() for _ in range(12)]  # printed (flushed) once the server is up
+        assert f"export PLAID_BASE_URL=http://127.0.0.1:{port}\n" in banner
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=20)

@@ -10,8 +10,8 @@ The module functions use the default store: in memory, unless ``FIN_INFRA_DATABA
 `set_balance_store` chose another (``set_balance_store("sqlite:///history.db")``). Each has an async
 twin (``atrack_balance``, ``aget_balance_history``, ...) and takes ``store=`` to use another store.
 Tracking a day again overwrites it. Snapshots fetched through a connection (connections mode) are
-scoped to it: pass ``connection_id=`` to read them. ``python -m fin_infra db upgrade`` (or
-``python -m fin_infra.banking.history migrate|prune``) manages the tables.
+scoped to it: pass ``connection_id=`` to read them. ``fin-infra db upgrade`` (or
+``fin-infra history migrate|prune``) manages the tables.
 """
 
 from __future__ import annotations

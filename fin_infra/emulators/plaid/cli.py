@@ -1,29 +1,53 @@
-"""``python -m fin_infra.emulators plaid --port 8444``: serve the Plaid emulator until interrupted."""
+"""``fin-infra emulators plaid --port 8444``: serve the Plaid emulator until interrupted.
+
+Prints the URL, a ready access token and the environment to export, like the Teller emulator's command.
+"""
 
 from __future__ import annotations
 
-import time
+import json
+import shlex
+import threading
 
 from fin_infra.emulators.plaid.app import create_app
 from fin_infra.emulators.plaid.models import PlaidBackend
 from fin_infra.emulators.server import EmulatorServer
 
+INSTITUTION = "ins_109508"
+
 
 def main(host: str = "127.0.0.1", port: int = 8444) -> None:
     """Serve a fresh emulator on ``host:port`` and print the settings that point fin-infra at it."""
     backend = PlaidBackend()
-    try:
-        with EmulatorServer(create_app(backend), host=host, port=port, log_level="info") as server:
-            print(
-                f"Plaid emulator on {server.base_url}\n"
-                f"  PLAID_BASE_URL={server.base_url}\n"
-                f"  PLAID_CLIENT_ID={backend.client_id}\n"
-                f"  PLAID_SECRET={backend.secret}\n"
-                "  PLAID_ENVIRONMENT=sandbox\n"
-                "Sandbox login: user_good / pass_good at ins_109508. Ctrl-C to stop.",
-                flush=True,
-            )
-            while True:
-                time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
+    with EmulatorServer(create_app(backend), host=host, port=port, log_level="info") as server:
+        url = server.base_url
+        public_token = backend.create_public_token(INSTITUTION, ["transactions"], {})
+        token = backend.exchange_public_token(public_token)[0]
+        env = {
+            "FIN_INFRA_BANKING_PROVIDER": "plaid",
+            "PLAID_BASE_URL": url,
+            "PLAID_CLIENT_ID": backend.client_id,
+            "PLAID_SECRET": backend.secret,
+            "PLAID_ENVIRONMENT": "sandbox",
+        }
+        keys = {"client_id": backend.client_id, "secret": backend.secret}
+        more = {**keys, "institution_id": INSTITUTION, "initial_products": ["transactions"]}
+        lines = [
+            f"Plaid emulator on {url}",
+            f"  sandbox access token (user_good at {INSTITUTION}): {token}",
+            f"  more tokens: POST /sandbox/public_token/create {json.dumps(more)}, "
+            "then POST /item/public_token/exchange",
+            f"  Link login: user_good / pass_good at {INSTITUTION}",
+            "",
+            "Point easy_banking() at it:",
+            *(f"export {k}={shlex.quote(v)}" for k, v in env.items()),
+            "",
+            f"curl -X POST {url}/accounts/get -H 'Content-Type: application/json' "
+            f"-d {shlex.quote(json.dumps({**keys, 'access_token': token}))}",
+            "Ctrl-C to stop.",
+        ]
+        print("\n".join(lines), flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("stopping", flush=True)

@@ -1,4 +1,4 @@
-"""``python -m fin_infra.emulators teller --port 8443``: run the Teller emulator by hand.
+"""``fin-infra emulators teller --port 8443``: run the Teller emulator by hand.
 
 Prints the URL, the certificate paths, a ready access token and the environment to export, then
 serves until interrupted. Certificates are written to a fresh temporary directory each run.

@@ -5,7 +5,7 @@ Key (connection_id, account_id, date): a day can't be stored twice per account a
 ('' when no connection is known), plus an index on date for retention. Writes are upserts. Balances
 are exact: ``NUMERIC`` on PostgreSQL, the decimal's text on SQLite.
 
-The default table (``balance_history``) is managed by fin-infra's migrations (``python -m fin_infra db
+The default table (``balance_history``) is managed by fin-infra's migrations (``fin-infra db
 upgrade``, or on first use); a table of another name (``table_name=``) is created, or upgraded in place
 from fin-infra 0.1's shape, on first use.
 
@@ -22,7 +22,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import MetaData, Table, bindparam, delete, select, text
+from sqlalchemy import MetaData, Table, bindparam, delete, inspect, select, text
 from sqlalchemy.engine import URL
 
 from fin_infra.banking.history.stores.base import dedupe
@@ -52,7 +52,7 @@ def _scope(connection_id: str | None) -> str:
 
 class SQLBalanceStore:
     """Balance snapshots in a SQL table, created on first use (or by ``create_schema()`` /
-    ``python -m fin_infra db upgrade``).
+    ``fin-infra db upgrade``).
 
     ``url`` is a database URL or a `fin_infra.storage.Database` shared with other stores.
 
@@ -105,6 +105,12 @@ class SQLBalanceStore:
                     await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
                 await conn.run_sync(create_or_upgrade, self.table.name)
         self._schema_ready = True
+
+    async def has_schema(self) -> bool:
+        """Whether the table exists (without creating it)."""
+        name = self.table.name
+        async with self.database.engine().connect() as conn:
+            return bool(await conn.run_sync(lambda sync_conn: inspect(sync_conn).has_table(name)))
 
     async def upsert_many(self, snapshots: Sequence[BalanceSnapshot], *, connection_id: str | None = None) -> int:
         """Insert or overwrite snapshots (of ``connection_id``, when known) in one transaction."""
