@@ -11,11 +11,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-install-demo: $(BIN)/python
+# Installing is done once, and again only when pyproject.toml changes (the install is editable).
+$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[demo]'
+	touch $@
 
-install-dev: $(BIN)/python
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev]'
+	touch $@ $(VENV)/.installed-demo
+
+install-demo: $(VENV)/.installed-demo
+
+install-dev: $(VENV)/.installed-dev
 
 demo: install-demo
 	$(BIN)/uvicorn examples.demo_app:app --host 127.0.0.1 --port $(PORT)

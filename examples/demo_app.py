@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,8 +24,10 @@ from fin_infra.banking.history import DATABASE_URL_ENV, atrack_balances
 from fin_infra.providers.banking.sandbox import DEMO_ACCESS_TOKEN, SandboxProvider
 
 sandbox = SandboxProvider()
-# Balance history persists in SQLite (FIN_INFRA_DATABASE_URL chooses another database).
-DATABASE_URL = os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{tempfile.gettempdir()}/fin_infra_demo.db"
+# Balance history is kept in SQLite, in a folder of this run's own (removed at shutdown), so two demos or a
+# demo and the tests never share a file; FIN_INFRA_DATABASE_URL chooses another database that persists.
+_RUN_DIR = None if os.environ.get(DATABASE_URL_ENV) else tempfile.mkdtemp(prefix="fin-infra-demo-")
+DATABASE_URL = os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{_RUN_DIR}/history.db"
 
 
 @asynccontextmanager
@@ -40,7 +43,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             for day, balance in series
         ]
     await atrack_balances(snapshots, store=app.state.balance_store)
-    yield
+    try:
+        yield
+    finally:
+        if _RUN_DIR is not None:
+            shutil.rmtree(_RUN_DIR, ignore_errors=True)
 
 
 app = FastAPI(title="fin-infra demo", lifespan=lifespan)

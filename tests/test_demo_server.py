@@ -13,7 +13,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from fin_infra.banking.history import DATABASE_URL_ENV
 from fin_infra.providers.banking.sandbox import DEMO_ACCESS_TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,12 +25,16 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def demo_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's temporary folder (TMPDIR), to see what it leaves behind."""
+    return tmp_path_factory.mktemp("demo-tmp")
+
+
+@pytest.fixture(scope="module")
+def demo(demo_tmp: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     port = free_port()
-    # its own database: the demo's default file in the temp dir is shared with every other run on the machine
-    database = tmp_path_factory.mktemp("demo") / "demo.db"
-    env = {**os.environ, DATABASE_URL_ENV: f"sqlite:///{database}"}
     # The command `make demo` runs, on a free port (the Makefile's PORT variable sets it too).
+    env = {k: v for k, v in os.environ.items() if k != "FIN_INFRA_DATABASE_URL"} | {"TMPDIR": str(demo_tmp)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "examples.demo_app:app", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
@@ -45,15 +48,18 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subpro
         except httpx.TransportError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError("the demo app did not start:\n" + (proc.stdout.read() if proc.stdout else ""))
+                out, _ = proc.communicate(timeout=10)
+                raise RuntimeError("the demo app did not start:\n" + out)
             time.sleep(0.1)
     yield base, proc
     proc.terminate()
-    proc.wait(timeout=10)
+    proc.communicate(timeout=10)
 
 
-def test_docs_and_accounts_over_real_http(demo: tuple[str, subprocess.Popen[str]]) -> None:
+def test_docs_and_accounts_over_real_http(demo: tuple[str, subprocess.Popen[str]], demo_tmp: Path) -> None:
     base, _ = demo
+    (folder,) = demo_tmp.glob("fin-infra-demo-*")  # this run's own history database, not a shared fixed file
+    assert (folder / "history.db").is_file()
     docs = httpx.get(base + "/banking/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
     r = httpx.get(base + "/banking/accounts", headers={"Authorization": f"Bearer {DEMO_ACCESS_TOKEN}"})
@@ -76,3 +82,13 @@ def test_access_log_never_shows_the_token(demo: tuple[str, subprocess.Popen[str]
     assert "GET /banking/accounts?access_token=[REDACTED]" in out, out[-2000:]
     for leaked in (DEMO_ACCESS_TOKEN, secret, "plainsecretvalue"):
         assert leaked not in out
+
+
+def test_the_demo_keeps_its_database_to_itself_and_removes_it(
+    demo: tuple[str, subprocess.Popen[str]], demo_tmp: Path
+) -> None:
+    _, proc = demo
+    if proc.poll() is None:
+        proc.terminate()
+        proc.communicate(timeout=10)
+    assert list(demo_tmp.iterdir()) == []
