@@ -33,6 +33,7 @@ lint: install-dev
 
 test: lint
 	bash scripts/ensure-services.sh
+	bash scripts/ensure-browser.sh
 	$(BIN)/pytest
 
 bench: install-dev

@@ -96,8 +96,8 @@ class ProviderContract:
 
     async def test_unknown_token_is_refused(self, provider: BankingProvider) -> None:
         with pytest.raises(InvalidCredentialsError) as info:
-            await provider.get_accounts("access-sandbox-not-a-real-token")
-        assert "access-sandbox-not-a-real-token" not in str(info.value), "errors never echo the token"
+            await provider.get_accounts("access-unknown-not-a-real-token")
+        assert "access-unknown-not-a-real-token" not in str(info.value), "errors never echo the token"
 
     def test_synchronous_face_matches_async(self, provider: BankingProvider, access_token: str) -> None:
         accounts = provider.accounts(access_token=access_token)

@@ -116,6 +116,8 @@ async def _requests(client: httpx.AsyncClient, key_server: KeyServer) -> dict[tu
         ),
         ("GET", "/banking/openapi.json"): lambda: client.get("/banking/openapi.json"),
         ("GET", "/banking/docs"): lambda: client.get("/banking/docs"),
+        ("GET", "/banking/docs/assets/{name}"): lambda: client.get("/banking/docs/assets/swagger-ui.css"),
+        ("GET", "/banking/docs/oauth2-redirect"): lambda: client.get("/banking/docs/oauth2-redirect"),
     }
     return {route: await call() for route, call in calls.items()}
 

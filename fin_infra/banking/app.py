@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse
+from starlette.responses import JSONResponse
 
 from fin_infra import __version__
 from fin_infra.banking import history
+from fin_infra.banking.docs import mount_swagger_ui, serve_docs_offline
 from fin_infra.banking.history.stores import BalanceStore
 from fin_infra.banking.query import TransactionCache, make_cache
 from fin_infra.banking.redaction import install_log_redaction
 from fin_infra.banking.routes import build_banking_router
+from fin_infra.banking.startup import check_cache_settings, checked_history_schema
 from fin_infra.banking.webhooks import Webhooks, build_webhook_router
 from fin_infra.providers.base import BankingProvider
 from fin_infra.providers.registry import build_provider
@@ -37,6 +39,7 @@ def add_banking(
     cache_url: str | None = None,
     cache_ttl: float | None = None,
     transactions_cache: TransactionCache | None = None,
+    offline_docs: bool = False,
     **provider_options: Any,
 ) -> BankingProvider:
     """Mount the banking API on ``app`` and return its provider.
@@ -60,6 +63,9 @@ def add_banking(
     at ``cache_url`` (``redis://127.0.0.1:6379/0``, ``memory://``) for ``cache_ttl`` seconds (default
     120; 0 turns it off), else as ``FIN_INFRA_CACHE_URL`` / ``FIN_INFRA_CACHE_TTL`` say (memory, 120 s).
 
+    ``{prefix}/docs`` loads Swagger UI from the installed package, never a CDN; ``offline_docs=True``
+    makes the app's own ``/docs`` do the same (see `fin_infra.banking.docs.serve_docs_offline`).
+
         >>> app = FastAPI()
         >>> banking = add_banking(app, provider="sandbox", database_url="sqlite:///history.db")
     """
@@ -67,10 +73,18 @@ def add_banking(
     instance = provider if isinstance(provider, BankingProvider) else build_provider(provider, **provider_options)
     if store is not None and database_url is not None:
         raise ValueError("give add_banking either store= or database_url=, not both")
+    if store is not None:
+        setting, shown = "add_banking(store=...)", repr(store)
+    elif database_url and database_url != os.environ.get(history.DATABASE_URL_ENV):
+        setting, shown = "add_banking(database_url=...)", database_url
+    else:
+        setting, shown = history.DATABASE_URL_ENV, os.environ.get(history.DATABASE_URL_ENV, "").strip() or "memory://"
     if store is None:
         store = history.open_balance_store(database_url) if database_url else history.get_balance_store()
     if transactions_cache is None and (cache_url is not None or cache_ttl is not None):
         transactions_cache = make_cache(cache_url, ttl=cache_ttl)
+    elif transactions_cache is None:
+        check_cache_settings()  # the provider builds its cache from them on the first request
     router = build_banking_router(
         instance,
         prefix=prefix,
@@ -87,10 +101,12 @@ def add_banking(
         doc_routes += webhook_router.routes
         app.state.banking_webhooks = webhooks
     _mount_docs(app, doc_routes, prefix, instance)
+    if offline_docs:
+        serve_docs_offline(app)
     closers: list[Callable[[], Awaitable[None]]] = [instance.aclose, store.aclose]  # the store reconnects if reused
     if transactions_cache is not None:
         closers.append(transactions_cache.aclose)
-    _wrap_lifespan(app, close=closers, before=store.create_schema)
+    _wrap_lifespan(app, close=closers, before=checked_history_schema(store.create_schema, setting, shown))
     app.state.balance_store = store
     install_log_redaction()
 
@@ -117,12 +133,8 @@ def _mount_docs(app: FastAPI, routes: list[Any], prefix: str, provider: BankingP
         root_path = request.scope.get("root_path", "")
         return JSONResponse({**schema, "servers": [{"url": root_path or "/"}]})
 
-    async def docs(request: Request) -> HTMLResponse:
-        root_path = request.scope.get("root_path", "")
-        return get_swagger_ui_html(openapi_url=root_path + openapi_path, title=f"{app.title} - banking API")
-
     app.add_api_route(openapi_path, openapi, include_in_schema=False, methods=["GET"])
-    app.add_api_route(f"{prefix}/docs", docs, include_in_schema=False, methods=["GET"])
+    mount_swagger_ui(app, docs_url=f"{prefix}/docs", openapi_url=openapi_path, title=f"{app.title} - banking API")
 
 
 def _wrap_lifespan(

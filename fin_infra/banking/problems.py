@@ -34,6 +34,54 @@ PROBLEMS: dict[str, tuple[int, str]] = {
 }
 
 
+# The JSON schema of every problem body, written out in full (no $ref) so that it holds in any OpenAPI
+# document the banking routes appear in: the banking docs' and the host app's own.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "description": "RFC 9457 problem details; switch on `code`, which is stable.",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string", "description": "urn:fin-infra:problem:<code>"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "description": "the HTTP status"},
+        "detail": {"type": "string", "description": "what went wrong, for a developer (never a token)"},
+        "code": {"type": "string", "enum": sorted(PROBLEMS)},
+        "provider": {"type": "string", "description": "the banking provider that failed"},
+        "provider_code": {"type": "string", "description": "the provider's own error code"},
+        "request_id": {"type": "string", "description": "the provider's request id, for its support"},
+        "display_message": {"type": "string", "description": "a message the provider says may be shown to users"},
+        "retry_after": {"type": "integer", "minimum": 0, "description": "seconds to wait (also in Retry-After)"},
+        "errors": {
+            "type": "array",
+            "description": "validation_error: each bad field and why",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+RETRY_AFTER_HEADER: dict[str, Any] = {
+    "description": "How many seconds to wait before trying again, when the provider said",
+    "schema": {"type": "integer", "minimum": 0},
+}
+
+
+def openapi_responses(*codes: str, descriptions: dict[str, str] | None = None) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries for these problem codes: the problem+json schema, and Retry-After on 429."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        status, title = PROBLEMS[code]
+        text = (descriptions or {}).get(code, title)
+        entry = out.setdefault(status, {"description": "", "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}})
+        entry["description"] = (entry["description"] + f"; `{code}`: {text}").lstrip("; ")
+        if status == 429:
+            entry["headers"] = {"Retry-After": RETRY_AFTER_HEADER}
+    return out
+
+
 def problem(
     code: str,
     detail: str,

@@ -44,13 +44,7 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).splitlines() or [""])[0][:200]
 
 
-def _problem_docs(*codes: str) -> dict[int | str, dict[str, Any]]:
-    out: dict[int | str, dict[str, Any]] = {}
-    for code in codes:
-        status, title = problems.PROBLEMS[code]
-        entry = out.setdefault(status, {"description": "", "content": {problems.PROBLEM_JSON: {}}})
-        entry["description"] = (entry["description"] + f"; `{code}`: {title}").lstrip("; ")
-    return out
+_problem_docs = problems.openapi_responses
 
 
 PROVIDER_ERRORS = (

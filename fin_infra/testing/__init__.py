@@ -18,6 +18,8 @@ _LAZY = {
     "serve_mx_emulator": "fin_infra.testing.mx",
 }
 
+_EXTRA_MODULES = {"uvicorn", "cryptography"}  # what the 'emulators' extra installs
+
 __all__ = sorted(_LAZY)
 
 
@@ -25,4 +27,14 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'fin_infra.testing' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+    try:
+        loaded = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name not in _EXTRA_MODULES:
+            raise
+        raise ModuleNotFoundError(
+            f"{name} needs the 'emulators' extra, and {exc.name} is not installed: "
+            "pip install 'fin-infra[emulators]' (from a checkout: pip install -e '.[emulators]')",
+            name=exc.name,
+        ) from exc
+    return getattr(loaded, name)

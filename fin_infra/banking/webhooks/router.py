@@ -41,12 +41,15 @@ log = logging.getLogger("fin_infra.banking.webhooks")
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Verified: `accepted` (handlers run after this answer), `duplicate` or `ignored`"},
-    401: {
-        "description": "`webhook_unverified`: missing, forged or stale signature",
-        "content": {problems.PROBLEM_JSON: {}},
-    },
-    413: {"description": "`payload_too_large`", "content": {problems.PROBLEM_JSON: {}}},
-    503: {"description": "`provider_unavailable`: Plaid's verification key could not be fetched; retried by Plaid"},
+    **problems.openapi_responses(
+        "webhook_unverified",
+        "payload_too_large",
+        "provider_unavailable",
+        descriptions={
+            "webhook_unverified": "missing, forged or stale signature",
+            "provider_unavailable": "Plaid's verification key could not be fetched; retried by Plaid",
+        },
+    ),
 }
 
 

@@ -31,7 +31,10 @@ class SandboxProvider(BankingProvider):
     """Deterministic, offline bank data: several institutions, checking, savings and a credit card,
     two years of transactions up to today.
 
-    Valid tokens are ``access-sandbox-demo`` and any token `exchange_public_token` returns.
+    Valid tokens are ``access-sandbox-demo``, any token `exchange_public_token` returns, and any other
+    ``access-sandbox-<name>`` (a user of its own per name, e.g. the documentation's ``access-sandbox-xxx``).
+    In create mode, `create_link_token` also hands out public tokens (``extra.public_token``, and one per
+    institution), so a client can finish the flow over HTTP: POST /link, then POST /exchange.
 
         >>> import asyncio
         >>> sandbox = SandboxProvider()
@@ -122,7 +125,12 @@ class SandboxProvider(BankingProvider):
             expiration=dt.datetime.now(dt.UTC) + _LINK_TTL,
             environment="sandbox",
             products=list(options.get("products") or ["transactions", "identity"]),
-            institutions=[{"id": i.id, "name": i.name} for i in INSTITUTIONS],
+            # what a finished link would hand the front end, ready for POST /exchange (per institution)
+            institutions=[
+                {"id": i.id, "name": i.name, **({"public_token": new_public_token(i.id)} if mode == "create" else {})}
+                for i in INSTITUTIONS
+            ],
+            extra={"public_token": new_public_token(INSTITUTIONS[0].id)} if mode == "create" else {},
         )
 
     async def create_sandbox_public_token(self, institution_id: str | None = None, **options: Any) -> str:

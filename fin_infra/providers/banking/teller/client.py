@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import threading
 import time
 from collections.abc import Mapping
@@ -29,7 +30,13 @@ from fin_infra.providers.banking.teller import normalize
 from fin_infra.providers.banking.teller.certificates import build_ssl_context, load_identity
 from fin_infra.providers.banking.teller.concurrency import gather_all, gather_pair
 from fin_infra.providers.banking.teller.connection import TellerConnection
-from fin_infra.providers.banking.teller.settings import RetryPolicy, TellerSettings
+from fin_infra.providers.banking.teller.settings import (
+    ENV_VARS,
+    NOT_CONFIGURED,
+    RetryPolicy,
+    TellerSettings,
+    configured_in,
+)
 from fin_infra.providers.base import BankingProvider, DateLike
 from fin_infra.providers.dates import date_range
 
@@ -110,8 +117,13 @@ class TellerClient(BankingProvider):
             "retry": retry,
         }
         changes = {k: v for k, v in given.items() if v is not None}
-        # Unset arguments keep TellerSettings' defaults (one place for them); set ones override ``settings``.
-        settings = settings.with_options(**changes) if settings is not None else TellerSettings(**changes)
+        if settings is not None:
+            settings = settings.with_options(**changes)  # arguments override the settings object
+        else:
+            # The rule of every provider: the environment (TELLER_*) first, arguments override it.
+            if transport is None and not changes.keys() & ENV_VARS.keys() and not configured_in(os.environ):
+                raise ProviderConfigurationError(NOT_CONFIGURED)
+            settings = TellerSettings.from_env(**changes)
         self.settings = settings
         identity = load_identity(settings)
         context = None if transport is not None else build_ssl_context(settings, identity)
@@ -127,8 +139,15 @@ class TellerClient(BankingProvider):
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> TellerClient:
-        """A client configured from ``TELLER_*`` environment variables (see `TellerSettings.from_env`)."""
+        """A client configured from ``TELLER_*`` environment variables (see `TellerSettings.from_env`).
+
+        With no Teller variable set at all (and no ``overrides``), a `ProviderConfigurationError` (a
+        ``ValueError``) names the variables to set."""
         transport = overrides.pop("transport", None)
+        source = os.environ if env is None else env
+        given = {k for k, v in overrides.items() if v is not None}
+        if transport is None and not given & ENV_VARS.keys() and not configured_in(source):
+            raise ProviderConfigurationError(NOT_CONFIGURED)
         return cls(settings=TellerSettings.from_env(env, **overrides), transport=transport)
 
     @property

@@ -223,4 +223,4 @@ class TellerConnection:
                 raise errors.rejected_certificate_error(
                     reason, has_certificate=self.settings.has_certificate
                 ) from exc
-        return errors.error_from_transport(exc)
+        return errors.error_from_transport(exc, self.base_url)

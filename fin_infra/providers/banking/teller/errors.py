@@ -18,6 +18,7 @@ import ssl
 import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -208,12 +209,16 @@ def rejected_certificate_error(reason: str, *, has_certificate: bool) -> Provide
     )
 
 
-def error_from_transport(exc: httpx.TransportError) -> ProviderUnavailableError:
-    """The exception for a timeout or a connection failure once retries are spent."""
+def error_from_transport(exc: httpx.TransportError, base_url: str | None = None) -> ProviderUnavailableError:
+    """The exception for a timeout or a connection failure once retries are spent; names the host tried."""
+    where = ""
+    if base_url:
+        url = urlsplit(base_url)
+        where = f" at {url.hostname}:{url.port or (443 if url.scheme == 'https' else 80)}"
     if isinstance(exc, httpx.TimeoutException):
-        message = "Teller did not answer in time"
+        message = f"Teller{where} did not answer in time"
         code = "timeout"
     else:
-        message = f"could not talk to Teller ({type(exc).__name__})"
+        message = f"could not talk to Teller{where} ({type(exc).__name__}); check TELLER_BASE_URL and the network"
         code = "connection_error"
     return ProviderUnavailableError(message, code=code, provider=PROVIDER)

@@ -33,6 +33,17 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
 }
 
 
+NOT_CONFIGURED = (
+    "Teller is not configured: set TELLER_CERTIFICATE_PATH and TELLER_PRIVATE_KEY_PATH to the certificate and key "
+    "from your Teller dashboard (or TELLER_ENVIRONMENT=sandbox to use Teller's sandbox without a certificate)"
+)
+
+
+def configured_in(env: Mapping[str, str]) -> bool:
+    """Whether any Teller variable is set (an explicit ``TELLER_ENVIRONMENT=sandbox`` counts)."""
+    return any(env.get(var, "").strip() for variables in ENV_VARS.values() for var in variables)
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How idempotent reads are retried on 429, 5xx and connection errors.
