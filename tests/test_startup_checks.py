@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fin_infra.banking import add_banking
 from fin_infra.banking.startup import ConfigurationError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_an_unreachable_history_database_stops_the_app_with_one_clear_line(tmp_path: Path) -> None:
