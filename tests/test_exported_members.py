@@ -12,6 +12,11 @@ PUBLIC = {
         "Address", "Balance", "BalanceSnapshot", "BankAccount", "Identity", "LinkToken", "Owner", "TokenExchange",
         "Transaction",
     },
+    "fin_infra.banking.sync": {
+        "Batch", "Commit", "Counts", "CursorSource", "LedgerEntry", "LedgerStore", "MemoryLedgerStore", "PairingRule",
+        "PlaidCursorSource", "ProviderWindowSource", "Removal", "SyncOutcome", "SyncSettings", "WindowSource", "fold",
+        "reconcile_window", "run_sync", "source_for",
+    },
     "fin_infra.banking.exceptions": {
         "AccountNotFoundError", "BankingError", "BankingProviderError", "InvalidCredentialsError",
         "ItemLoginRequiredError", "ProductNotReadyError", "ProviderConfigurationError", "ProviderUnavailableError",

@@ -127,3 +127,21 @@ def test_reset_forgets_items_and_is_deterministic(plaid: PlaidEmulator) -> None:
     assert again == token and sorted(plaid.backend.item_for(again).ledger.txns) == ids  # same seed, same data
     with pytest.raises(ValueError, match="unknown Plaid error code"):
         plaid.backend.inject_fault("NOT_A_CODE")
+
+
+def test_churn_posts_adds_modifies_and_each_change_reaches_sync() -> None:
+    import random
+
+    from fin_infra.emulators.plaid import PlaidBackend
+
+    backend = PlaidBackend()
+    token, _ = backend.exchange_public_token(backend.create_public_token("ins_109508", ["transactions"]))
+    ledger = backend.item_for(token).ledger
+    first = ledger.page(None, 500)
+    pending = [t for t in first.added if t.pending]
+    done = backend.churn(token, random.Random(2))
+    assert sum(done.values()) > 0
+    nxt = ledger.page(first.next_cursor, 500)
+    posted = [t for t in nxt.added if t.pending_transaction_id]
+    assert len(posted) == done["posted"] and {t.pending_transaction_id for t in posted} <= {t.transaction_id for t in pending}
+    assert {t.transaction_id for t in nxt.removed} >= {t.pending_transaction_id for t in posted}

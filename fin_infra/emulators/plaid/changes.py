@@ -13,6 +13,7 @@ A mixin of `fin_infra.emulators.plaid.models.PlaidBackend`:
 from __future__ import annotations
 
 import datetime as dt
+import random
 import threading
 from collections.abc import Callable
 from decimal import Decimal
@@ -38,21 +39,63 @@ class TransactionChanges:
         it through ``pending_transaction_id``) is added. Returns the posted transactions."""
         with self.lock:
             item = self.item_for(access_token, data=False)
-            posted = []
-            for txn in [t for t in item.ledger.txns.values() if t.pending and not t.removed]:
-                item.ledger.remove(txn)
-                new = Txn(
-                    **{
-                        **txn.__dict__,
-                        "transaction_id": plaid_id(txn.transaction_id, "posted"),
-                        "pending": False,
-                        "pending_transaction_id": txn.transaction_id,
-                        "removed": False,
-                    }
-                )
-                item.ledger.add(new)
-                posted.append(new)
-            return posted
+            pending = [t for t in item.ledger.txns.values() if t.pending and not t.removed]
+            return [self.post_transaction(access_token, t.transaction_id) for t in pending]
+
+    def post_transaction(self, access_token: str, transaction_id: str, *, amount: Decimal | str | None = None) -> Txn:
+        """Post one pending transaction as Plaid reports it: the pending id is removed and a posted
+        transaction is added with ``pending_transaction_id`` naming it (``amount``: the posted amount,
+        e.g. with a tip; default unchanged). Returns the posted transaction."""
+        with self.lock:
+            item = self.item_for(access_token, data=False)
+            txn = item.ledger.txns[transaction_id]
+            if not txn.pending or txn.removed:
+                raise ValueError(f"transaction {transaction_id} is not a live pending transaction")
+            item.ledger.remove(txn)
+            new = Txn(
+                **{
+                    **txn.__dict__,
+                    "transaction_id": plaid_id(txn.transaction_id, "posted"),
+                    "pending": False,
+                    "pending_transaction_id": txn.transaction_id,
+                    "removed": False,
+                    "amount": txn.amount if amount is None else Decimal(amount),
+                }
+            )
+            item.ledger.add(new)
+            return new
+
+    def churn(self, access_token: str, rng: random.Random) -> dict[str, int]:
+        """One day of changes like a live Item's: most pending transactions post (some with a tip), a
+        few new ones appear (half of them pending), an amount is corrected, now and then a posted
+        transaction is removed (a reversal). Each is one ledger change, seen by ``/transactions/sync``
+        from then on; send ``SYNC_UPDATES_AVAILABLE`` (``/sandbox/item/fire_webhook``) to tell the app."""
+        done = {"added": 0, "modified": 0, "removed": 0, "posted": 0}
+        with self.lock:
+            item = self.item_for(access_token, data=False)
+            for txn in sorted((t for t in item.ledger.txns.values() if t.pending and not t.removed),
+                              key=lambda t: t.transaction_id):
+                if rng.random() < 0.7:
+                    tip = Decimal(rng.choice((0, 0, 0, rng.randint(50, 400)))) / 100
+                    self.post_transaction(access_token, txn.transaction_id, amount=txn.amount + tip)
+                    done["posted"] += 1
+            for _ in range(rng.choice((0, 1, 2, 3))):
+                amount = (Decimal(rng.randint(150, 20000)) / 100) * (1 if rng.random() < 0.9 else -1)
+                account_index = rng.randrange(len(item.accounts))
+                self.add_transaction(access_token, amount, rng.choice(("CORNER CAFE", "BOOKSHOP 12", "PAYROLL")),
+                                     pending=rng.random() < 0.5, account_index=account_index)
+                done["added"] += 1
+            live = sorted((t for t in item.ledger.txns.values() if not t.removed), key=lambda t: t.transaction_id)
+            recent = [t for t in live if t.date >= self.today() - dt.timedelta(days=14)]
+            if recent and rng.random() < 0.5:
+                txn = rng.choice(recent)
+                self.modify_transaction(access_token, txn.transaction_id, amount=txn.amount + Decimal("1.00"))
+                done["modified"] += 1
+            posted = [t for t in recent if not t.pending]
+            if posted and rng.random() < 0.2:
+                self.remove_transaction(access_token, rng.choice(posted).transaction_id)
+                done["removed"] += 1
+        return done
 
     def add_transaction(
         self,

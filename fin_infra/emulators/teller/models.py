@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from fin_infra.emulators.teller import data
+from fin_infra.emulators.teller.changes import TellerChanges
 from fin_infra.emulators.teller.errors import DISCONNECT_MESSAGES, DISCONNECT_REASONS, EnrollmentError, TellerAPIError
 from fin_infra.emulators.teller.faults import Faults
 from fin_infra.emulators.teller.responses import transaction_json
@@ -65,7 +66,7 @@ class RequestRecord:
     query: dict[str, str] = field(default_factory=dict)
 
 
-class TellerBackend:
+class TellerBackend(TellerChanges):
     """All state of one emulator: thread-safe, since tests call it while the server thread serves."""
 
     def __init__(
@@ -90,6 +91,7 @@ class TellerBackend:
             self._generated.clear()
             self.faults.clear()
             self.webhooks.clear()
+            self.forget_changes()
 
     # --- enrollment (what Teller Connect does) ---------------------------------------------------
 
@@ -245,6 +247,10 @@ class TellerBackend:
         raise TellerAPIError(404, "not_found", "The requested account was not found.")
 
     def _rows(self, account: Account) -> tuple[list[data.Row], Decimal, Decimal]:
+        """(rows newest first, ledger, pending total): the seeded data with the tests' changes (`changes.py`)."""
+        return self.apply_changes(account, *self._seeded_rows(account))
+
+    def _seeded_rows(self, account: Account) -> tuple[list[data.Row], Decimal, Decimal]:
         today = self._today()
         key = (account.id, today)
         with self._lock:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TypeVar
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from fin_infra.banking.exceptions import UnsupportedOperationError
 from fin_infra.models import Balance, BankAccount, Identity, LinkToken, TokenExchange, Transaction
@@ -20,6 +20,9 @@ from fin_infra.providers.banking.plaid.settings import PlaidSettings
 from fin_infra.providers.banking.plaid.sync import SyncPage, SyncResult, sync_pages
 from fin_infra.providers.base import BankingProvider, DateLike
 from fin_infra.providers.dates import date_range
+
+if TYPE_CHECKING:
+    from fin_infra.banking.sync.source import PlaidCursorSource
 
 log = logging.getLogger("fin_infra.plaid")
 
@@ -110,6 +113,29 @@ class PlaidProvider(BankingProvider):
             return await self._caller.call("transactions_sync", request)
 
         return await sync_pages(fetch, _sync_page, cursor or None)
+
+    async def sync_pages(self, access_token: str, cursor: str | None = None) -> AsyncIterator[SyncPage]:
+        """``/transactions/sync`` one normalised page at a time from ``cursor`` (None: the whole history),
+        until ``has_more`` is false: nothing folded, nothing held. Raises
+        `TransactionsSyncMutationError` when the data changes mid-way (restart from your saved cursor).
+        The ledger (`fin_infra.banking.sync`) reads Plaid through this."""
+        token = _token(access_token)
+        page_cursor = cursor or None
+        while True:
+            request = self._caller.build(
+                "transactions_sync_request", access_token=token, cursor=page_cursor, count=self.settings.sync_page_size
+            )
+            page = await _sync_page(await self._caller.call("transactions_sync", request))
+            yield page
+            if not page.has_more:
+                return
+            page_cursor = page.next_cursor
+
+    def sync_source(self) -> PlaidCursorSource:
+        """This provider as the ledger's change-feed source (`fin_infra.banking.sync.source`)."""
+        from fin_infra.banking.sync.source import PlaidCursorSource
+
+        return PlaidCursorSource(self)
 
     async def get_transactions(
         self,
