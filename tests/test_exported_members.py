@@ -13,9 +13,9 @@ PUBLIC = {
         "Transaction",
     },
     "fin_infra.banking.sync": {
-        "Batch", "Commit", "Counts", "CursorSource", "LedgerEntry", "LedgerStore", "MemoryLedgerStore", "PairingRule",
+        "Batch", "Commit", "Counts", "CursorSource", "LedgerEntry", "LedgerStore", "LedgerSync", "MemoryLedgerStore", "PairingRule",
         "PlaidCursorSource", "ProviderWindowSource", "Removal", "SyncOutcome", "SyncSettings", "WindowSource", "fold",
-        "reconcile_window", "run_sync", "source_for",
+        "reconcile_window", "run_sync", "source_for", "sync_connection", "sync_connection_blocking",
     },
     "fin_infra.banking.exceptions": {
         "AccountNotFoundError", "BankingError", "BankingProviderError", "InvalidCredentialsError",

@@ -36,6 +36,7 @@ __all__ = [
     "CursorSource",
     "LedgerEntry",
     "LedgerStore",
+    "LedgerSync",
     "MemoryLedgerStore",
     "PairingRule",
     "PlaidCursorSource",
@@ -48,4 +49,15 @@ __all__ = [
     "reconcile_window",
     "run_sync",
     "source_for",
+    "sync_connection",
+    "sync_connection_blocking",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The SQL ledger needs the storage extra (sqlalchemy): imported only when asked for.
+    if name in ("LedgerSync", "sync_connection", "sync_connection_blocking"):
+        from fin_infra.banking.sync import runner
+
+        return getattr(runner, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

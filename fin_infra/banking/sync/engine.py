@@ -23,6 +23,7 @@ connection's token, the run record, the lock and the connection's status.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import logging
 import uuid
 from collections.abc import Callable
@@ -69,7 +70,14 @@ class SyncOutcome:
     accounts: int
 
 
-Progress = Callable[[int, int], object]  # (pages read, rows read) so far
+Progress = Callable[[int, int], object]  # (pages read, rows read) so far; may return an awaitable
+
+
+async def _report(progress: Progress | None, pages: int, rows: int) -> None:
+    if progress is not None:
+        result = progress(pages, rows)
+        if inspect.isawaitable(result):
+            await result
 
 
 def window_cursor(day: dt.date) -> str:
@@ -125,8 +133,7 @@ async def _cursor_run(
                 await store.stage(connection_id, run_id, batch)
                 cursor, pages, rows = page.next_cursor or None, pages + 1, rows + len(page.added) + len(
                     page.modified) + len(page.removed)
-                if progress is not None:
-                    progress(pages, rows)
+                await _report(progress, pages, rows)
             break
         except TransactionsSyncMutationError:
             if attempt >= settings.max_restarts:
@@ -156,8 +163,7 @@ async def _window_run(
         )
         await store.stage(connection_id, run_id, batch)
         pages, rows = pages + 1, rows + len(fetched)
-        if progress is not None:
-            progress(pages, rows)
+        await _report(progress, pages, rows)
     cursor = window_cursor(today)
     counts = await store.commit(connection_id, run_id, Commit(cursor, accounts, today))
     return _outcome(connection_id, counts, cursor, pages, rows, len(accounts))

@@ -89,3 +89,39 @@ def fold(before: Mapping[str, LedgerEntry], batches: Iterable[Batch]) -> tuple[d
             counts.modified += 1
     changed = {tid: e for tid, e in state.items() if before.get(tid) != e}
     return changed, counts
+
+
+class CountTracker:
+    """Counts of a commit folded in several steps (a store that reads its staging in chunks), equal to what
+    one `fold` over everything would count. Keeps a flag per touched id and the prior version of rows that
+    were live before the commit only (none on a first sync), never the new rows."""
+
+    def __init__(self) -> None:
+        self._was_live: dict[str, bool] = {}
+        self._old: dict[str, Transaction | None] = {}
+        self._live: dict[str, bool] = {}
+        self._same: dict[str, bool] = {}
+
+    def step(self, before: Mapping[str, LedgerEntry], changed: Mapping[str, LedgerEntry]) -> None:
+        """Record one step: ``before`` as given to `fold`, ``changed`` as it returned."""
+        for tid, entry in changed.items():
+            if tid not in self._was_live:
+                old = before.get(tid)
+                self._was_live[tid] = old is not None and not old.removed
+                if self._was_live[tid]:
+                    self._old[tid] = old.txn if old is not None else None
+            self._live[tid] = not entry.removed
+            if self._was_live[tid]:
+                self._same[tid] = entry.txn == self._old[tid]
+
+    def counts(self) -> Counts:
+        counts = Counts()
+        for tid, was_live in self._was_live.items():
+            live = self._live[tid]
+            if was_live and not live:
+                counts.removed += 1
+            elif live and not was_live:
+                counts.added += 1
+            elif live and was_live and not self._same[tid]:
+                counts.modified += 1
+        return counts

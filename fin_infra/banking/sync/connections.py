@@ -1,0 +1,109 @@
+"""`SyncConnections`: what a sync needs to know about a stored connection (its provider, its token, where to
+record its health). `StoredConnections` implements it on the connection store; the connections service of
+`add_banking(connections=...)` can be passed instead.
+
+    >>> from fin_infra.storage.sql_connection_store import SQLConnectionStore
+    >>> connections = StoredConnections(SQLConnectionStore("memory://"), providers={})  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Protocol
+
+from fin_infra.banking.exceptions import (
+    AccountNotFoundError,
+    BankingError,
+    BankingProviderError,
+    InvalidCredentialsError,
+    ItemLoginRequiredError,
+    ProductNotReadyError,
+    RateLimitError,
+)
+from fin_infra.crypto import DecryptionError, Keyring
+from fin_infra.providers.base import BankingProvider
+from fin_infra.providers.registry import build_provider
+from fin_infra.storage.connection_store import ConnectionStore
+from fin_infra.storage.records import AuditEvent, ConnectionRecord
+from fin_infra.storage.rotation import open_token
+
+log = logging.getLogger("fin_infra.sync")
+
+
+class ConnectionNotFound(BankingError, LookupError):
+    """No stored connection has that id."""
+
+
+class ConnectionTokenError(BankingError):
+    """The connection's token can't be decrypted with ``FIN_INFRA_ENCRYPTION_KEYS`` (a key is missing or wrong)."""
+
+
+class SyncConnections(Protocol):
+    async def load(self, connection_id: str) -> ConnectionRecord:
+        """The connection (`ConnectionNotFound` if none)."""
+        ...
+
+    async def token(self, record: ConnectionRecord, reason: str) -> str:
+        """Its access token, decrypted (and the decryption audited)."""
+        ...
+
+    def provider(self, name: str) -> BankingProvider: ...
+
+    async def note_error(self, record: ConnectionRecord, exc: BankingProviderError) -> None: ...
+
+    async def note_success(self, record: ConnectionRecord) -> None: ...
+
+
+def status_for(exc: BankingProviderError) -> str | None:
+    """The status a failed sync gives its connection (None: says nothing about the connection)."""
+    if isinstance(exc, RateLimitError | ProductNotReadyError | AccountNotFoundError):
+        return None
+    if isinstance(exc, ItemLoginRequiredError):
+        return "needs_reauth"
+    if isinstance(exc, InvalidCredentialsError):
+        return "revoked"
+    return "error"
+
+
+class StoredConnections:
+    """`SyncConnections` on a `ConnectionStore`; providers by name (given, else built from the environment)."""
+
+    def __init__(
+        self, store: ConnectionStore, *, providers: Mapping[str, BankingProvider] | None = None,
+        keys: Keyring | None = None,
+    ) -> None:
+        self.store = store
+        self.providers = dict(providers or {})
+        self._keys = keys
+
+    async def load(self, connection_id: str) -> ConnectionRecord:
+        record = await self.store.get(connection_id)
+        if record is None:
+            raise ConnectionNotFound("no stored connection with that id")
+        return record
+
+    async def token(self, record: ConnectionRecord, reason: str) -> str:
+        keys = self._keys or Keyring.from_env()
+        try:
+            token = open_token(record, keys)
+        except DecryptionError as exc:
+            await self.store.append_audit(AuditEvent(record.user_id, "token.decrypt", reason, "decryption_failed",
+                                                     record.id))
+            raise ConnectionTokenError(str(exc)) from None
+        await self.store.append_audit(AuditEvent(record.user_id, "token.decrypt", reason, "ok", record.id))
+        return token
+
+    def provider(self, name: str) -> BankingProvider:
+        if name not in self.providers:
+            self.providers[name] = build_provider(name)
+        return self.providers[name]
+
+    async def note_error(self, record: ConnectionRecord, exc: BankingProviderError) -> None:
+        status = status_for(exc)
+        if status is not None:
+            await self.store.set_status(record.id, status, error_code=exc.code, error_message=exc.message)
+
+    async def note_success(self, record: ConnectionRecord) -> None:
+        if record.status != "ok":
+            await self.store.set_status(record.id, "ok")

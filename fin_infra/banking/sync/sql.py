@@ -1,0 +1,235 @@
+"""`SQLLedgerStore`: the ledger in fin-infra's database (``memory://``, SQLite, PostgreSQL; migration 0003).
+
+A commit is one database transaction: the run's staged changes are read back in order (in chunks, never
+all at once), folded (`fold.fold`, the same rules as every store) against the rows they touch, written,
+and the cursor, accounts and balance snapshots saved with them. Staged rows of a run that died are
+dropped by the next run of the connection (runs of one connection never overlap: see `lock`).
+
+    >>> store = SQLLedgerStore("sqlite:////srv/app/fin_infra.db")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import AsyncIterator, Collection, Sequence
+from typing import Any
+
+from sqlalchemy import Row, and_, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from fin_infra.banking.sync.fold import CountTracker, fold, touched_ids
+from fin_infra.banking.sync.store import Batch, Commit, Counts, LedgerEntry, Removal
+from fin_infra.models import BankAccount, Transaction
+from fin_infra.storage.database import Database
+from fin_infra.storage.ledger_tables import ledger_accounts, ledger_staged, ledger_state, ledger_transactions
+from fin_infra.storage.tables import balance_history
+
+CHUNK = 500  # staged batches folded per step of a commit; ids per IN (...) lookup
+T = ledger_transactions
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _txn_json(t: Transaction) -> dict[str, Any]:
+    return {**t.model_dump(mode="json"), "raw": t.raw}
+
+
+def _entry(row: Row[Any]) -> LedgerEntry:
+    m = row._mapping
+    txn = None
+    if m["amount"] is not None:
+        txn = Transaction(
+            id=m["id"], account_id=m["account_id"], amount=m["amount"], date=m["date"],
+            description=m["description"] or "", merchant_name=m["merchant_name"], category=m["category"],
+            category_path=json.loads(m["category_path"] or "[]"), pending=bool(m["pending"]),
+            pending_transaction_id=m["pending_transaction_id"], currency=m["currency"] or "USD",
+            raw=json.loads(m["raw"]) if m["raw"] else None,
+        )
+    return LedgerEntry(m["id"], m["account_id"], txn, bool(m["removed"]), m["replaced_by"])
+
+
+def _row(connection_id: str, e: LedgerEntry, now: dt.datetime) -> dict[str, Any]:
+    t = e.txn
+    return {
+        "connection_id": connection_id, "id": e.id, "account_id": e.account_id,
+        "amount": t.amount if t else None, "date": t.date if t else None,
+        "description": t.description if t else None, "merchant_name": t.merchant_name if t else None,
+        "category": t.category if t else None,
+        "category_path": json.dumps(t.category_path) if t else None, "pending": bool(t and t.pending),
+        "pending_transaction_id": t.pending_transaction_id if t else None, "currency": t.currency if t else None,
+        "raw": json.dumps(t.raw, separators=(",", ":"), default=str) if t and t.raw is not None else None,
+        "removed": e.removed, "replaced_by": e.replaced_by, "updated_at": now,
+    }
+
+
+class SQLLedgerStore:
+    """The `LedgerStore` on a `Database` (or a URL)."""
+
+    def __init__(self, database: Database | str | URL, *, create_schema: bool = True) -> None:
+        self.database = database if isinstance(database, Database) else Database(database)
+        self._auto_create = create_schema
+
+    async def engine(self) -> AsyncEngine:
+        if self._auto_create and not self.database.upgraded:
+            await self.database.ensure_schema()
+        return self.database.engine()
+
+    def _insert(self, table: Any) -> Any:
+        return (pg_insert if self.database.dialect_name == "postgresql" else sqlite_insert)(table)
+
+    async def _upsert(self, conn: AsyncConnection, table: Any, rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
+        if not rows:
+            return
+        stmt = self._insert(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keys), set_={c: stmt.excluded[c] for c in rows[0] if c not in keys}
+        )
+        for i in range(0, len(rows), CHUNK):
+            await conn.execute(stmt, rows[i : i + CHUNK])
+
+    # --- reads ---------------------------------------------------------------------------------------------
+
+    async def cursor(self, connection_id: str) -> str | None:
+        async with (await self.engine()).connect() as conn:
+            value = await conn.scalar(
+                select(ledger_state.c.cursor).where(ledger_state.c.connection_id == connection_id)
+            )
+        return str(value) if value is not None else None
+
+    async def _entries(self, conn: AsyncConnection, connection_id: str, ids: Collection[str]) -> dict[str, LedgerEntry]:
+        out: dict[str, LedgerEntry] = {}
+        wanted = list(ids)
+        for i in range(0, len(wanted), CHUNK):
+            chunk = wanted[i : i + CHUNK]
+            rows = await conn.execute(select(T).where(T.c.connection_id == connection_id, T.c.id.in_(chunk)))
+            out.update((r.id, _entry(r)) for r in rows)
+        return out
+
+    async def entries(self, connection_id: str, ids: Collection[str]) -> dict[str, LedgerEntry]:
+        async with (await self.engine()).connect() as conn:
+            return await self._entries(conn, connection_id, ids)
+
+    async def live(
+        self, connection_id: str, account_id: str, *, start: dt.date | None = None, end: dt.date | None = None,
+        pending_only: bool = False,
+    ) -> list[Transaction]:
+        where = [T.c.connection_id == connection_id, T.c.account_id == account_id, T.c.removed.is_(False),
+                 T.c.amount.is_not(None)]
+        if start is not None:
+            where.append(T.c.date >= start)
+        if end is not None:
+            where.append(T.c.date <= end)
+        if pending_only:
+            where.append(T.c.pending.is_(True))
+        async with (await self.engine()).connect() as conn:
+            rows = await conn.execute(select(T).where(and_(*where)))
+            return [e.txn for e in map(_entry, rows) if e.txn is not None]
+
+    async def transactions(self, connection_id: str) -> list[Transaction]:
+        """Live transactions of a connection, newest first."""
+        async with (await self.engine()).connect() as conn:
+            rows = await conn.execute(
+                select(T).where(T.c.connection_id == connection_id, T.c.removed.is_(False), T.c.amount.is_not(None))
+                .order_by(T.c.date.desc(), T.c.id.desc())
+            )
+            return [e.txn for e in map(_entry, rows) if e.txn is not None]
+
+    async def all_entries(self, connection_id: str) -> dict[str, LedgerEntry]:
+        async with (await self.engine()).connect() as conn:
+            rows = await conn.execute(select(T).where(T.c.connection_id == connection_id))
+            return {r.id: _entry(r) for r in rows}
+
+    # --- staging and commit ----------------------------------------------------------------------------------
+
+    async def stage(self, connection_id: str, run_id: str, batch: Batch) -> None:
+        if not batch:
+            return
+        payload = json.dumps(
+            {"u": [_txn_json(t) for t in batch.upserts],
+             "r": [[r.id, r.account_id, r.replaced_by] for r in batch.removals]},
+            separators=(",", ":"), default=str,
+        )
+        async with (await self.engine()).begin() as conn:
+            await conn.execute(
+                ledger_staged.insert().values(connection_id=connection_id, run_id=run_id, payload=payload)
+            )
+
+    async def discard(self, connection_id: str, run_id: str) -> None:
+        # Runs of one connection never overlap, so whatever is staged for it belongs to this or a dead run.
+        async with (await self.engine()).begin() as conn:
+            await conn.execute(delete(ledger_staged).where(ledger_staged.c.connection_id == connection_id))
+
+    async def _staged(self, conn: AsyncConnection, connection_id: str, run_id: str) -> AsyncIterator[list[Batch]]:
+        s = ledger_staged
+        after = -1
+        while True:
+            rows = (await conn.execute(
+                select(s.c.seq, s.c.payload).where(s.c.connection_id == connection_id, s.c.run_id == run_id,
+                                                   s.c.seq > after).order_by(s.c.seq).limit(20)
+            )).all()
+            if not rows:
+                return
+            after = rows[-1].seq
+            chunk = []
+            for row in rows:
+                data = json.loads(row.payload)
+                chunk.append(Batch(
+                    upserts=[Transaction.model_validate(u) for u in data["u"]],
+                    removals=[Removal(r[0], r[1], r[2]) for r in data["r"]],
+                ))
+            yield chunk
+
+    async def commit(self, connection_id: str, run_id: str, commit: Commit) -> Counts:
+        tracker = CountTracker()
+        now = _now()
+        async with (await self.engine()).begin() as conn:
+            async for chunk in self._staged(conn, connection_id, run_id):
+                await self._fold(conn, connection_id, chunk, now, tracker)
+            if commit.final:
+                await self._fold(conn, connection_id, [commit.final], now, tracker)
+            await conn.execute(delete(ledger_staged).where(ledger_staged.c.connection_id == connection_id,
+                                                           ledger_staged.c.run_id == run_id))
+            await self._upsert(conn, ledger_state, [{"connection_id": connection_id, "cursor": commit.cursor,
+                                                     "last_synced_at": now}], ["connection_id"])
+            await self._save_accounts(conn, connection_id, commit, now)
+        return tracker.counts()
+
+    async def _fold(
+        self, conn: AsyncConnection, connection_id: str, batches: list[Batch], now: dt.datetime, tracker: CountTracker
+    ) -> None:
+        before = await self._entries(conn, connection_id, touched_ids(batches))
+        changed, _ = fold(before, batches)
+        tracker.step(before, changed)
+        await self._upsert(conn, T, [_row(connection_id, e, now) for e in changed.values()], ["connection_id", "id"])
+
+    async def _save_accounts(self, conn: AsyncConnection, connection_id: str, commit: Commit, now: dt.datetime) -> None:
+        rows = [
+            {"connection_id": connection_id, "id": a.id, "data": a.model_dump_json(),
+             "raw": json.dumps(a.raw, default=str) if a.raw is not None else None, "updated_at": now}
+            for a in commit.accounts
+        ]
+        await self._upsert(conn, ledger_accounts, rows, ["connection_id", "id"])
+        if commit.snapshot_date is None:
+            return
+        snapshots = [
+            {"connection_id": connection_id, "account_id": a.id, "date": commit.snapshot_date, "balance": a.balance,
+             "currency": a.currency}
+            for a in commit.accounts if a.balance is not None
+        ]
+        await self._upsert(conn, balance_history, snapshots, ["connection_id", "account_id", "date"])
+
+    async def accounts(self, connection_id: str) -> list[BankAccount]:
+        """The accounts (with the balances of the last sync) of a connection."""
+        a = ledger_accounts
+        async with (await self.engine()).connect() as conn:
+            rows = await conn.execute(select(a).where(a.c.connection_id == connection_id).order_by(a.c.id))
+            return [BankAccount.model_validate_json(r.data) for r in rows]
+
+    async def aclose(self) -> None:
+        await self.database.aclose()

@@ -1,0 +1,98 @@
+"""The ledger's tables (migration 0003), in the same `MetaData` as the rest of fin-infra's storage.
+
+    fin_infra_ledger_transactions  one row per (connection, provider transaction id): our normalised fields,
+                                   the provider's raw payload, ``removed`` (kept, never shown); a tombstone of
+                                   an id known only as removed has no amount
+    fin_infra_ledger_staged        a running sync's changes, invisible until its commit (then deleted)
+    fin_infra_ledger_accounts      each connection's accounts with the balances of the last sync
+    fin_infra_ledger_state         per connection: the cursor saved with the rows of the last completed run
+    fin_infra_sync_runs            every run: start, end, outcome, counts, provider error code, progress
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, Column, Date, Index, Integer, PrimaryKeyConstraint, String, Table, Text
+
+from fin_infra.storage.tables import CONNECTION_ID_LENGTH, metadata
+from fin_infra.storage.types import ExactDecimal, UTCDateTime
+
+LEDGER_TRANSACTIONS = "fin_infra_ledger_transactions"
+LEDGER_STAGED = "fin_infra_ledger_staged"
+LEDGER_ACCOUNTS = "fin_infra_ledger_accounts"
+LEDGER_STATE = "fin_infra_ledger_state"
+SYNC_RUNS = "fin_infra_sync_runs"
+StagedId = BigInteger().with_variant(Integer(), "sqlite")
+
+ledger_transactions = Table(
+    LEDGER_TRANSACTIONS,
+    metadata,
+    Column("connection_id", String(CONNECTION_ID_LENGTH), nullable=False),
+    Column("id", String(256), nullable=False),
+    Column("account_id", String(256), nullable=False),
+    Column("amount", ExactDecimal()),  # our sign: negative = money out; NULL for a tombstone
+    Column("date", Date),
+    Column("description", Text),
+    Column("merchant_name", String(512)),
+    Column("category", String(256)),
+    Column("category_path", Text),  # JSON list
+    Column("pending", Boolean, nullable=False, server_default="0"),
+    Column("pending_transaction_id", String(256)),
+    Column("currency", String(16)),
+    Column("raw", Text),  # the provider's payload, JSON
+    Column("removed", Boolean, nullable=False, server_default="0"),
+    Column("replaced_by", String(256)),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("connection_id", "id", name=f"pk_{LEDGER_TRANSACTIONS}"),
+    Index(f"ix_{LEDGER_TRANSACTIONS}_account_date", "connection_id", "account_id", "date"),
+    Index(f"ix_{LEDGER_TRANSACTIONS}_date", "connection_id", "removed", "date"),
+)
+
+ledger_staged = Table(
+    LEDGER_STAGED,
+    metadata,
+    Column("seq", StagedId, primary_key=True, autoincrement=True),
+    Column("connection_id", String(CONNECTION_ID_LENGTH), nullable=False),
+    Column("run_id", String(64), nullable=False),
+    Column("payload", Text, nullable=False),  # JSON: {"u": [...transactions], "r": [...removals]}
+    Index(f"ix_{LEDGER_STAGED}_run", "connection_id", "run_id", "seq"),
+)
+
+ledger_accounts = Table(
+    LEDGER_ACCOUNTS,
+    metadata,
+    Column("connection_id", String(CONNECTION_ID_LENGTH), nullable=False),
+    Column("id", String(256), nullable=False),
+    Column("data", Text, nullable=False),  # the normalised account, JSON (balances as decimal strings)
+    Column("raw", Text),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("connection_id", "id", name=f"pk_{LEDGER_ACCOUNTS}"),
+)
+
+ledger_state = Table(
+    LEDGER_STATE,
+    metadata,
+    Column("connection_id", String(CONNECTION_ID_LENGTH), primary_key=True),
+    Column("cursor", Text),
+    Column("last_synced_at", UTCDateTime()),
+    Column("sync_requested_at", UTCDateTime()),  # a trigger while a run held the lock: one follow-up run
+)
+
+sync_runs = Table(
+    SYNC_RUNS,
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("connection_id", String(CONNECTION_ID_LENGTH), nullable=False),
+    Column("trigger", String(64), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("ended_at", UTCDateTime()),
+    Column("outcome", String(32), nullable=False),  # running, ok, error
+    Column("added", Integer, nullable=False, server_default="0"),
+    Column("modified", Integer, nullable=False, server_default="0"),
+    Column("removed", Integer, nullable=False, server_default="0"),
+    Column("pages", Integer, nullable=False, server_default="0"),
+    Column("rows", Integer, nullable=False, server_default="0"),
+    Column("error_code", String(128)),
+    Index(f"ix_{SYNC_RUNS}_connection", "connection_id", "started_at"),
+)
+
+LEDGER_TABLES = (ledger_transactions, ledger_staged, ledger_accounts, ledger_state, sync_runs)
