@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from fin_infra.banking.sync import LedgerSync
 from fin_infra.banking.sync.connections import StoredConnections
 from fin_infra.crypto import Keyring, new_key
@@ -11,7 +13,9 @@ from fin_infra.storage.records import ConnectionRecord
 from fin_infra.storage.rotation import seal_token
 from fin_infra.storage.sql_connection_store import SQLConnectionStore
 
-KEYS = Keyring.parse(new_key("test-key"))
+# A worker subprocess (the crash test) gets the parent's key through the environment.
+KEY_TEXT = os.environ.get("FIN_INFRA_TEST_LEDGER_KEY") or new_key("test-key")
+KEYS = Keyring.parse(KEY_TEXT)
 
 
 class Ledger:
