@@ -42,9 +42,14 @@ ledger_transactions = Table(
     Column("removed", Boolean, nullable=False, server_default="0"),
     Column("replaced_by", String(256)),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # Query keys, computed on write so SQL answers exactly as the in-memory query layer (banking.query):
+    Column("merchant_key", Text),  # casefolded merchant name, else description
+    Column("size_key", String(40)),  # |amount| as fixed-width text: text order = numeric order
+    Column("category_keys", Text),  # "\x1f" + each category level + "\x1f": exact-match lookups
     PrimaryKeyConstraint("connection_id", "id", name=f"pk_{LEDGER_TRANSACTIONS}"),
     Index(f"ix_{LEDGER_TRANSACTIONS}_account_date", "connection_id", "account_id", "date"),
     Index(f"ix_{LEDGER_TRANSACTIONS}_date", "connection_id", "removed", "date"),
+    Index(f"ix_{LEDGER_TRANSACTIONS}_size", "connection_id", "removed", "size_key"),
 )
 
 ledger_staged = Table(

@@ -22,6 +22,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from fin_infra.banking.sync.fold import CountTracker, fold, touched_ids
+from fin_infra.banking.sync.query_keys import category_keys, merchant_key, size_key
 from fin_infra.banking.sync.store import Batch, Commit, Counts, LedgerEntry, Removal
 from fin_infra.models import BankAccount, Transaction
 from fin_infra.storage.database import Database
@@ -40,7 +41,7 @@ def _txn_json(t: Transaction) -> dict[str, Any]:
     return {**t.model_dump(mode="json"), "raw": t.raw}
 
 
-def _entry(row: Row[Any]) -> LedgerEntry:
+def entry_from_row(row: Row[Any]) -> LedgerEntry:
     m = row._mapping
     txn = None
     if m["amount"] is not None:
@@ -65,6 +66,9 @@ def _row(connection_id: str, e: LedgerEntry, now: dt.datetime) -> dict[str, Any]
         "pending_transaction_id": t.pending_transaction_id if t else None, "currency": t.currency if t else None,
         "raw": json.dumps(t.raw, separators=(",", ":"), default=str) if t and t.raw is not None else None,
         "removed": e.removed, "replaced_by": e.replaced_by, "updated_at": now,
+        "merchant_key": merchant_key(t.description, t.merchant_name) if t else None,
+        "size_key": size_key(t.amount) if t else None,
+        "category_keys": category_keys(t.category, t.category_path) if t else None,
     }
 
 
@@ -108,7 +112,7 @@ class SQLLedgerStore:
         for i in range(0, len(wanted), CHUNK):
             chunk = wanted[i : i + CHUNK]
             rows = await conn.execute(select(T).where(T.c.connection_id == connection_id, T.c.id.in_(chunk)))
-            out.update((r.id, _entry(r)) for r in rows)
+            out.update((r.id, entry_from_row(r)) for r in rows)
         return out
 
     async def entries(self, connection_id: str, ids: Collection[str]) -> dict[str, LedgerEntry]:
@@ -129,7 +133,7 @@ class SQLLedgerStore:
             where.append(T.c.pending.is_(True))
         async with (await self.engine()).connect() as conn:
             rows = await conn.execute(select(T).where(and_(*where)))
-            return [e.txn for e in map(_entry, rows) if e.txn is not None]
+            return [e.txn for e in map(entry_from_row, rows) if e.txn is not None]
 
     async def transactions(self, connection_id: str) -> list[Transaction]:
         """Live transactions of a connection, newest first."""
@@ -138,12 +142,12 @@ class SQLLedgerStore:
                 select(T).where(T.c.connection_id == connection_id, T.c.removed.is_(False), T.c.amount.is_not(None))
                 .order_by(T.c.date.desc(), T.c.id.desc())
             )
-            return [e.txn for e in map(_entry, rows) if e.txn is not None]
+            return [e.txn for e in map(entry_from_row, rows) if e.txn is not None]
 
     async def all_entries(self, connection_id: str) -> dict[str, LedgerEntry]:
         async with (await self.engine()).connect() as conn:
             rows = await conn.execute(select(T).where(T.c.connection_id == connection_id))
-            return {r.id: _entry(r) for r in rows}
+            return {r.id: entry_from_row(r) for r in rows}
 
     # --- staging and commit ----------------------------------------------------------------------------------
 
