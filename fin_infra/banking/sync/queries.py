@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, select
+from sqlalchemy import ColumnElement, and_, func, literal, select, text
 
 from fin_infra.banking.query.paging import TransactionPage, page_bounds
 from fin_infra.banking.query.value import TransactionQuery
@@ -65,15 +65,20 @@ class LedgerQueries:
         return [k.desc() for k in keys] if q.sort_order == "desc" else [k.asc() for k in keys]
 
     async def page(self, connection_ids: Sequence[str], q: TransactionQuery) -> TransactionPage:
-        """One page of the query over the connections' live transactions, with the total."""
+        """One page of the query over the connections' live transactions, with the total (one statement: the
+        total rides along as a window count)."""
         where = and_(*self.where(connection_ids, q))
+        start, stop = page_bounds(q.page, q.page_size, 1 << 62)
         async with (await self.store.engine()).connect() as conn:
-            total = int(await conn.scalar(select(func.count()).select_from(T).where(where)) or 0)
-            start, stop = page_bounds(q.page, q.page_size, total)
-            rows = []
-            if stop > start:
-                rows = list(await conn.execute(
-                    select(T).where(where).order_by(*self.order(q)).offset(start).limit(stop - start)
-                ))
-        txns = [e.txn for e in map(entry_from_row, rows) if e.txn is not None]
+            if self._pg:
+                # A plan for these values, not a generic one: a date range or merchant changes the best plan.
+                await conn.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+            counted = select(T, func.count().over().label("_total")).where(where).order_by(*self.order(q))
+            rows = list(await conn.execute(counted.offset(start).limit(stop - start)))
+            if rows:
+                total = int(rows[0]._total)
+            else:  # past the end (or nothing matches): the total alone
+                total = int(await conn.scalar(select(func.count()).select_from(T).where(where)) or 0)
+        start, stop = page_bounds(q.page, q.page_size, total)
+        txns = [e.txn for e in map(entry_from_row, rows[: max(0, stop - start)]) if e.txn is not None]
         return TransactionPage(txns, total=total, page=q.page, page_size=q.page_size)
