@@ -18,7 +18,7 @@ from fin_infra.testing.plaid import PlaidEmulator
 from tests.sync.ledger_setup import KEY_TEXT, Ledger
 from tests.sync.truth import compare, plaid_truth
 
-SEEDS = int(os.environ.get("FIN_INFRA_CRASH_SEEDS", "5"))  # the 50: FIN_INFRA_CRASH_SEEDS=50 (~10 s a seed)
+SEEDS = int(os.environ.get("FIN_INFRA_CRASH_SEEDS", "3"))  # the 50: FIN_INFRA_CRASH_SEEDS=50 (~10 s a seed)
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -23,9 +23,9 @@ from tests.sync.ledger_setup import Ledger
 from tests.sync.test_ledger_emulators import FAST_RETRY, Inbox, enroll_teller, fire_plaid_webhook, inbox  # noqa: F401
 from tests.sync.truth import Diff, compare, plaid_truth, teller_truth
 
-# 90 days on both databases takes minutes on a loaded 2-core machine: 30 here, 90 with FIN_INFRA_LEDGER_SQL_DAYS=90
+# 90 days on both databases takes minutes on a loaded 2-core machine: 20 here, 90 with FIN_INFRA_LEDGER_SQL_DAYS=90
 # (the in-memory run in test_ledger_emulators.py does the full 90 every time).
-DAYS = int(os.environ.get("FIN_INFRA_LEDGER_SQL_DAYS", "30"))
+DAYS = int(os.environ.get("FIN_INFRA_LEDGER_SQL_DAYS", "20"))
 
 
 @pytest.fixture
