@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.engine import URL
@@ -39,7 +40,7 @@ class LedgerSync:
 
     def __init__(
         self, database: Database | str | URL, *, connections: SyncConnections, settings: SyncSettings | None = None,
-        lock: ConnectionLock | None = None,
+        lock: ConnectionLock | None = None, today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         self.database = database if isinstance(database, Database) else Database(database)
         self.store = SQLLedgerStore(self.database)
@@ -47,6 +48,7 @@ class LedgerSync:
         self.connections = connections
         self.settings = settings or SyncSettings()
         self.lock = lock or lock_for(self.database)
+        self.today = today  # the day a sync snapshots balances for and reads up to
 
     async def sync(
         self, connection_id: str, *, trigger: str = "manual", today: dt.date | None = None
@@ -61,7 +63,7 @@ class LedgerSync:
                     return outcome
                 started = now()
                 await self.runs.abandon(connection_id)  # we hold the lock: a run still "running" died
-                outcome = await self._run(connection_id, trigger, today)
+                outcome = await self._run(connection_id, trigger, today or self.today())
             if not await self.runs.requested_after(connection_id, started):
                 return outcome
             trigger = "follow-up"

@@ -1,0 +1,109 @@
+"""Syncs started by real, verified provider webhooks: the emulators sign and POST to a running app; the
+handler finds the connection by item / enrollment id and syncs it in the background; the ledger then equals
+the emulators' truth. And in pass-through mode, a transactions webhook drops the item token's cached ranges."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+
+from fin_infra.banking import add_banking
+from fin_infra.banking.sync import LedgerSync
+from fin_infra.banking.sync.connections import StoredConnections
+from fin_infra.banking.sync.triggers import forget_on_webhooks, sync_on_webhooks
+from fin_infra.banking.webhooks import PlaidKeySource, PlaidWebhookVerifier, WebhookEvent, Webhooks
+from fin_infra.emulators.server import EmulatorServer
+from fin_infra.providers.banking.sandbox import DEMO_ACCESS_TOKEN, SandboxProvider
+from fin_infra.storage.database import Database
+from fin_infra.storage.sql_connection_store import SQLConnectionStore
+from fin_infra.testing.plaid import PlaidEmulator
+from fin_infra.testing.teller import TellerEmulator
+from tests.sync.conftest import Clock
+from tests.sync.ledger_setup import KEYS, Ledger
+from tests.sync.test_ledger_emulators import enroll_teller, fire_plaid_webhook
+from tests.sync.truth import compare, plaid_truth, teller_truth
+
+SECRET = "whsec_ledger_test_secret_0123456789abcdefghijk"
+
+
+@pytest.fixture
+def app_url(plaid: PlaidEmulator, teller: TellerEmulator, tmp_path: Path, clock: Clock,
+            monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str]]:
+    # The app's providers are built from the environment, on the app's own event loop.
+    for key, value in {**plaid.env(), **teller.env()}.items():
+        monkeypatch.setenv(key, value)
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    database = Database(url)
+    connections = SQLConnectionStore(database)
+    ledger = LedgerSync(database, connections=StoredConnections(connections, keys=KEYS), today=clock)
+    webhooks = Webhooks(plaid=PlaidWebhookVerifier(PlaidKeySource(client_id=plaid.client_id, secret=plaid.secret,
+                                                                   base_url=plaid.base_url)),
+                        teller_secrets=[SECRET])
+    sync_on_webhooks(webhooks, ledger, find=connections.find_by_item)
+    app = FastAPI()
+    add_banking(app, provider="sandbox", webhooks=webhooks)
+    with EmulatorServer(app) as server:
+        yield server.base_url, url
+
+
+async def wait_for_runs(env: Ledger, connection_id: str, count: int) -> None:
+    for _ in range(600):
+        runs = await env.ledger.runs.runs(connection_id, limit=1000)
+        if len([r for r in runs if r.outcome != "running"]) >= count:
+            assert {r.outcome for r in runs} == {"ok"}, runs
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{connection_id}: fewer than {count} finished runs")
+
+
+async def test_verified_webhooks_sync_their_connection(
+    app_url: tuple[str, str], plaid: PlaidEmulator, teller: TellerEmulator, clock: Clock
+) -> None:
+    base, url = app_url
+    plaid_token = plaid.create_access_token(webhook=f"{base}/banking/webhooks/plaid")
+    teller.set_webhook(f"{base}/banking/webhooks/teller", secrets=[SECRET])
+    teller_token, enrollment_id = enroll_teller(teller)
+    env = Ledger(url, {})
+    seen: set[str] = set()
+    try:
+        await env.connect("conn_plaid", "plaid", plaid.backend.item_for(plaid_token).item_id, plaid_token)
+        await env.connect("conn_teller", "teller", enrollment_id, teller_token)
+        rng = random.Random(9)
+        for day in range(1, 4):
+            clock.advance()
+            plaid.backend.churn(plaid_token, rng)
+            teller.backend.churn(enrollment_id, rng)
+            await fire_plaid_webhook(plaid, plaid_token)
+            sent = await asyncio.to_thread(teller.process_transactions, enrollment_id)
+            assert sent is not None and sent.status_code == 200
+            await wait_for_runs(env, "conn_plaid", day)
+            await wait_for_runs(env, "conn_teller", day)
+            plaid_ledger = await env.ledger.store.transactions("conn_plaid")
+            assert compare(plaid_ledger, plaid_truth(plaid.backend, plaid_token)).clean
+            assert compare(await env.ledger.store.transactions("conn_teller"),
+                           teller_truth(teller.backend, teller_token, seen)).clean
+        runs = await env.ledger.runs.runs("conn_plaid")
+        assert runs[0].trigger == "webhook:SYNC_UPDATES_AVAILABLE"
+    finally:
+        await env.aclose()
+
+
+async def test_pass_through_webhook_drops_the_tokens_cached_ranges() -> None:
+    provider = SandboxProvider()
+    webhooks = Webhooks()
+    forget_on_webhooks(webhooks, provider, token_for_item={"item-1": DEMO_ACCESS_TOKEN}.get)
+    today = dt.date.today()
+    await provider.query_transactions(DEMO_ACCESS_TOKEN, today - dt.timedelta(days=30), today)
+    cache = provider.transaction_queries.cache
+    assert len(cache) == 1  # type: ignore[arg-type]
+    other = WebhookEvent("plaid", "TRANSACTIONS", "SYNC_UPDATES_AVAILABLE", "unknown-item", "d0", {})
+    assert await webhooks.dispatch(other) == 1 and len(cache) == 1  # type: ignore[arg-type]
+    event = WebhookEvent("plaid", "TRANSACTIONS", "SYNC_UPDATES_AVAILABLE", "item-1", "d1", {})
+    assert await webhooks.dispatch(event) == 1
+    assert len(cache) == 0  # type: ignore[arg-type]
