@@ -23,11 +23,19 @@ LEDGER_STATE = "fin_infra_ledger_state"
 SYNC_RUNS = "fin_infra_sync_runs"
 StagedId = BigInteger().with_variant(Integer(), "sqlite")
 
+
+def _bytewise(length: int | None = None) -> String | Text:
+    """Text compared byte-wise (Python's code-point order for UTF-8): SQLite's default, ``"C"`` on PostgreSQL,
+    so ``ORDER BY`` matches the in-memory sort and plain indexes serve it."""
+    base: String | Text = String(length) if length else Text()
+    variant: String | Text = String(length, collation="C") if length else Text(collation="C")
+    return base.with_variant(variant, "postgresql")
+
 ledger_transactions = Table(
     LEDGER_TRANSACTIONS,
     metadata,
-    Column("connection_id", String(CONNECTION_ID_LENGTH), nullable=False),
-    Column("id", String(256), nullable=False),
+    Column("connection_id", _bytewise(CONNECTION_ID_LENGTH), nullable=False),
+    Column("id", _bytewise(256), nullable=False),
     Column("account_id", String(256), nullable=False),
     Column("amount", ExactDecimal()),  # our sign: negative = money out; NULL for a tombstone
     Column("date", Date),
@@ -43,13 +51,14 @@ ledger_transactions = Table(
     Column("replaced_by", String(256)),
     Column("updated_at", UTCDateTime(), nullable=False),
     # Query keys, computed on write so SQL answers exactly as the in-memory query layer (banking.query):
-    Column("merchant_key", Text),  # casefolded merchant name, else description
-    Column("size_key", String(40)),  # |amount| as fixed-width text: text order = numeric order
+    Column("merchant_key", _bytewise()),  # casefolded merchant name, else description
+    Column("size_key", _bytewise(40)),  # |amount| as fixed-width text: text order = numeric order
     Column("category_keys", Text),  # "\x1f" + each category level + "\x1f": exact-match lookups
     PrimaryKeyConstraint("connection_id", "id", name=f"pk_{LEDGER_TRANSACTIONS}"),
     Index(f"ix_{LEDGER_TRANSACTIONS}_account_date", "connection_id", "account_id", "date"),
     Index(f"ix_{LEDGER_TRANSACTIONS}_date", "connection_id", "removed", "date"),
     Index(f"ix_{LEDGER_TRANSACTIONS}_size", "connection_id", "removed", "size_key"),
+    Index(f"ix_{LEDGER_TRANSACTIONS}_merchant", "connection_id", "removed", "merchant_key"),
 )
 
 ledger_staged = Table(

@@ -3,7 +3,7 @@ exactly the in-memory query layer's semantics (`fin_infra.banking.query.filters`
 
 Exactness comes from keys stored with each row (`query_keys`): the casefolded merchant text, the absolute
 amount as fixed-width digits, the category levels between separators; text is compared byte-wise (SQLite's
-default, ``COLLATE "C"`` on PostgreSQL), which is Python's code-point order for UTF-8. Ties are broken by
+default, ``COLLATE "C"`` columns on PostgreSQL), which is Python's code-point order for UTF-8. Ties are broken by
 transaction id, then connection id; ``desc`` is the exact reverse of ``asc``.
 
     >>> queries = LedgerQueries(store)  # doctest: +SKIP
@@ -33,7 +33,7 @@ class LedgerQueries:
         self._pg = store.database.dialect_name == "postgresql"
 
     def _text(self, column: Any) -> Any:
-        return column.collate("C") if self._pg else column
+        return column  # the key columns compare byte-wise already (COLLATE "C" on PostgreSQL: ledger_tables)
 
     def _contains(self, column: Any, needle: str) -> ColumnElement[bool]:
         position = func.strpos(column, literal(needle)) if self._pg else func.instr(column, literal(needle))
@@ -65,20 +65,18 @@ class LedgerQueries:
         return [k.desc() for k in keys] if q.sort_order == "desc" else [k.asc() for k in keys]
 
     async def page(self, connection_ids: Sequence[str], q: TransactionQuery) -> TransactionPage:
-        """One page of the query over the connections' live transactions, with the total (one statement: the
-        total rides along as a window count)."""
+        """One page of the query over the connections' live transactions, with the total. Two statements: the
+        count, and the page in index order (the sort keys are indexed with the filters' leading columns)."""
         where = and_(*self.where(connection_ids, q))
-        start, stop = page_bounds(q.page, q.page_size, 1 << 62)
         async with (await self.store.engine()).connect() as conn:
             if self._pg:
                 # A plan for these values, not a generic one: a date range or merchant changes the best plan.
                 await conn.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-            counted = select(T, func.count().over().label("_total")).where(where).order_by(*self.order(q))
-            rows = list(await conn.execute(counted.offset(start).limit(stop - start)))
-            if rows:
-                total = int(rows[0]._total)
-            else:  # past the end (or nothing matches): the total alone
-                total = int(await conn.scalar(select(func.count()).select_from(T).where(where)) or 0)
-        start, stop = page_bounds(q.page, q.page_size, total)
-        txns = [e.txn for e in map(entry_from_row, rows[: max(0, stop - start)]) if e.txn is not None]
+            total = int(await conn.scalar(select(func.count()).select_from(T).where(where)) or 0)
+            start, stop = page_bounds(q.page, q.page_size, total)
+            rows: list[Any] = []
+            if stop > start:
+                page = select(T).where(where).order_by(*self.order(q)).offset(start).limit(stop - start)
+                rows = list(await conn.execute(page))
+        txns = [e.txn for e in map(entry_from_row, rows) if e.txn is not None]
         return TransactionPage(txns, total=total, page=q.page, page_size=q.page_size)
