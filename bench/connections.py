@@ -106,7 +106,8 @@ async def bench_backend(label: str, url: str, plaid: Any) -> dict[str, float]:
             for client in (c, p, pp):
                 await client.aclose()
     ms = {k: v * 1e3 for k, v in out.items()}
-    print(f"[{label}]")
+    load = os.getloadavg()[0]
+    print(f"[{label}]  (load average {load:.1f} on {os.cpu_count()} CPUs while measuring)")
     print(f"  resolve (load row + owner check + decrypt):      {ms['resolve']:7.3f} ms  (target < {TARGET_MS} ms)")
     print(f"  resolve + audit entry (what a data route adds):  {ms['resolve_audited']:7.3f} ms")
     extra = ms["conn"] - ms["pass"]

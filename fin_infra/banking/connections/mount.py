@@ -47,7 +47,7 @@ def open_connection_store(connections: str | ConnectionStore | None) -> Connecti
         )
     from fin_infra.storage.sql_connection_store import SQLConnectionStore
 
-    return SQLConnectionStore(Database(url))
+    return SQLConnectionStore(url)  # owns its Database: closing the store closes the pools
 
 
 @dataclass
