@@ -224,7 +224,7 @@ def _add_connections_mode(
     doc_routes = list(mounted.router.routes)
     first = next(iter(instances.values()))
     if webhooks is not None:
-        track_health(webhooks, connection_store)
+        track_health(webhooks, mounted.service)
         verifier_provider = instances.get("plaid", first)
         webhook_router = build_webhook_router(webhooks, prefix=prefix, tags=tags, provider=verifier_provider)
         app.include_router(webhook_router, include_in_schema=include_in_schema)

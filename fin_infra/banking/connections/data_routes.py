@@ -56,7 +56,7 @@ def add_data_routes(
     service: ConnectionService,
     user: Callable[..., Awaitable[str]],
     *,
-    history_store: Callable[[], BalanceStore],
+    history_store: Callable[[], Awaitable[BalanceStore]],
     track_balances: bool,
     responses: Callable[..., dict[int | str, dict[str, Any]]],
 ) -> None:

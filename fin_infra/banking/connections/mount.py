@@ -71,12 +71,16 @@ def mount(
     migrate: bool,
 ) -> Mounted:
     service = ConnectionService(store, providers, keys, history=history_store)
+
+    async def balance_store() -> BalanceStore:  # async: a plain def would cost a thread-pool hop per request
+        return history_store
+
     router = build_connections_router(
         service,
         user_dependency(current_user),
         prefix=prefix,
         tags=tags,
-        history_store=lambda: history_store,
+        history_store=balance_store,
         track_balances=track_balances,
     )
 

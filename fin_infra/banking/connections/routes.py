@@ -74,7 +74,7 @@ def build_connections_router(
     *,
     prefix: str = "/banking",
     tags: list[str] | None = None,
-    history_store: Callable[[], BalanceStore],
+    history_store: Callable[[], Awaitable[BalanceStore]],
     track_balances: bool = False,
 ) -> APIRouter:
     """The banking router of connections mode (``user``: the dependency giving the current user id)."""
@@ -123,7 +123,7 @@ def build_connections_router(
         responses=_responses(),
     )
     async def get_connection(*, user_id: str = current, connection_id: ConnectionIdPath) -> Response:
-        return _json({"connection": Connection.of(await service.get(user_id, connection_id))})
+        return _json({"connection": Connection.of(await service.get(user_id, connection_id, fresh=True))})
 
     @router.delete(
         "/connections/{connection_id}",

@@ -2,12 +2,18 @@
 
 Every token decryption and identity read is written to the audit trail; every provider call updates
 the connection's health (an error sets its status, the next success sets ``ok`` again).
+
+Data routes resolve a connection from a short-lived in-process copy of its row (``cache_ttl``, default
+2 s; this process's own writes drop it at once), so a busy user costs one row read per interval, not one
+per request. The token is still decrypted, and audited, on every request. What another process changes
+(a deletion, a status) is seen here within ``cache_ttl``; the management routes always read the row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -55,6 +61,8 @@ class ConnectionService:
         keys: Keyring,
         *,
         history: BalanceStore | None = None,
+        cache_ttl: float = 2.0,
+        cache_size: int = 10_000,
     ) -> None:
         if not providers:
             raise ValueError("connections mode needs at least one provider")
@@ -62,6 +70,9 @@ class ConnectionService:
         self.providers = dict(providers)
         self.keys = keys
         self.history = history
+        self.cache_ttl = cache_ttl
+        self._cache_size = cache_size
+        self._cache: dict[str, tuple[float, ConnectionRecord]] = {}
 
     @property
     def default_provider(self) -> str:
@@ -79,12 +90,31 @@ class ConnectionService:
 
     # --- lookups ---------------------------------------------------------------------------------
 
-    async def get(self, user_id: str, connection_id: str) -> ConnectionRecord:
-        """The user's connection; `ConnectionNotFoundError` for an unknown id or another user's."""
-        record = await self.store.get(connection_id) if is_connection_id(connection_id) else None
+    async def get(self, user_id: str, connection_id: str, *, fresh: bool = False) -> ConnectionRecord:
+        """The user's connection; `ConnectionNotFoundError` for an unknown id or another user's.
+        ``fresh`` reads the row even when a recent copy is at hand."""
+        record = await self._load(connection_id, fresh) if is_connection_id(connection_id) else None
         if record is None or record.user_id != user_id:
             raise ConnectionNotFoundError("no connection with that id for this user")
         return record
+
+    async def _load(self, connection_id: str, fresh: bool) -> ConnectionRecord | None:
+        now = time.monotonic()
+        hit = self._cache.get(connection_id)
+        if hit is not None and not fresh and now - hit[0] < self.cache_ttl:
+            return hit[1]
+        record = await self.store.get(connection_id)
+        if record is None:
+            self._cache.pop(connection_id, None)
+        elif self.cache_ttl > 0:
+            if len(self._cache) >= self._cache_size:
+                self._cache.clear()  # bounded: start over rather than track ages
+            self._cache[connection_id] = (now, record)
+        return record
+
+    def forget(self, connection_id: str) -> None:
+        """Drop the in-process copy of a connection's row (after any write to it)."""
+        self._cache.pop(connection_id, None)
 
     async def connections(self, user_id: str) -> list[ConnectionRecord]:
         """The user's connections, oldest first."""
@@ -134,10 +164,12 @@ class ConnectionService:
         if change is not None:
             status, code = change
             await self.store.set_status(record.id, status, error_code=code, error_message=exc.message)
+            self.forget(record.id)
 
     async def note_success(self, record: ConnectionRecord) -> None:
         if record.status != "ok":  # one write when a status clears, none on the usual path
             await self.store.set_status(record.id, "ok")
+            self.forget(record.id)
 
     # --- link, exchange, reconnect, delete -----------------------------------------------------
 
@@ -160,7 +192,7 @@ class ConnectionService:
                 # the same provider item can't belong to two users; don't name the other user's connection
                 raise DuplicateConnectionError("this bank login is already connected by another user")
             await self._replace_token(existing, token, accounts)
-            return await self.get(user_id, existing.id), False
+            return await self.get(user_id, existing.id, fresh=True), False
         masks = {a.mask for a in accounts if a.mask}
         for other in await self.store.list_for_user(user_id):
             overlap = masks & {a.mask for a in other.accounts if a.mask}
@@ -206,6 +238,7 @@ class ConnectionService:
         if accounts != record.accounts:
             await self.store.update_accounts(record.id, accounts)
         await self.store.set_status(record.id, "ok")
+        self.forget(record.id)
 
     async def _remove_quietly(self, provider: BankingProvider, token: str, existing: ConnectionRecord) -> None:
         try:
@@ -220,7 +253,7 @@ class ConnectionService:
 
     async def reconnect(self, user_id: str, connection_id: str, reason: str, options: dict[str, Any]) -> LinkToken:
         """The update-mode link for a connection (Plaid: link token with the item; Teller: its enrollment)."""
-        record = await self.get(user_id, connection_id)
+        record = await self.get(user_id, connection_id, fresh=True)
         provider = self.provider(record.provider)
         token = await self.token(record, reason)
         if record.provider == "teller":
@@ -230,7 +263,7 @@ class ConnectionService:
     async def delete(self, user_id: str, connection_id: str, reason: str, *, purge: bool = False) -> None:
         """Remove the item at the provider ("already gone" counts as done), then the stored token;
         ``purge`` also deletes what fin-infra keeps for the connection (balance history)."""
-        record = await self.get(user_id, connection_id)
+        record = await self.get(user_id, connection_id, fresh=True)
         provider = self.provider(record.provider)
         token = await self.token(record, reason)
         try:
@@ -238,6 +271,7 @@ class ConnectionService:
         except InvalidCredentialsError as exc:
             log.info("connection %s was already gone at %s (%s)", record.id, provider.name, exc.code)
         await self.store.delete(record.id)
+        self.forget(record.id)
         await self.audit(record, "connection.delete", reason, "purged" if purge else "ok")
         if purge and self.history is not None:
             remove = getattr(self.history, "delete_connection", None)
@@ -248,3 +282,4 @@ class ConnectionService:
         fresh = stored_accounts(accounts)
         if fresh != record.accounts:
             await self.store.update_accounts(record.id, fresh)
+            self.forget(record.id)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import logging
 
 from fin_infra.banking.connections.health import status_for_webhook
+from fin_infra.banking.connections.service import ConnectionService
 from fin_infra.banking.webhooks import WebhookEvent, Webhooks
-from fin_infra.storage.connection_store import ConnectionStore
 
 log = logging.getLogger("fin_infra.banking.connections")
 
 
-def track_health(webhooks: Webhooks, store: ConnectionStore) -> None:
+def track_health(webhooks: Webhooks, service: ConnectionService) -> None:
     """Register a handler on ``webhooks`` that records what each verified event says about its connection."""
+    store = service.store
 
     async def on_event(event: WebhookEvent) -> None:
         if not event.item_id:
@@ -26,5 +27,6 @@ def track_health(webhooks: Webhooks, store: ConnectionStore) -> None:
             return
         status, code, message = change
         await store.set_status(record.id, status, error_code=code, error_message=message)
+        service.forget(record.id)
 
     webhooks.add_handler(on_event, "*")
