@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -24,6 +24,9 @@ from fin_infra.banking.webhooks import Webhooks, build_webhook_router
 from fin_infra.providers.base import BankingProvider
 from fin_infra.providers.registry import build_provider
 
+if TYPE_CHECKING:
+    from fin_infra.storage.connection_store import ConnectionStore
+
 
 def add_banking(
     app: FastAPI,
@@ -40,6 +43,11 @@ def add_banking(
     cache_ttl: float | None = None,
     transactions_cache: TransactionCache | None = None,
     offline_docs: bool = False,
+    connections: str | ConnectionStore | None = None,
+    current_user: Callable[..., Any] | None = None,
+    providers: Sequence[str | BankingProvider] | None = None,
+    encryption_keys: str | None = None,
+    migrate: bool = True,
     **provider_options: Any,
 ) -> BankingProvider:
     """Mount the banking API on ``app`` and return its provider.
@@ -65,11 +73,40 @@ def add_banking(
 
     ``{prefix}/docs`` loads Swagger UI from the installed package, never a CDN; ``offline_docs=True``
     makes the app's own ``/docs`` do the same (see `fin_infra.banking.docs.serve_docs_offline`).
+    **Connections mode** (``connections=`` and ``current_user=``): the provider token never leaves the
+    server. ``connections`` is a database URL (``sqlite:///app.db``, ``postgresql://...``, ``memory://``)
+    or a store (default ``FIN_INFRA_DATABASE_URL``); ``current_user`` is any FastAPI dependency returning
+    the app's user id. ``providers=["teller", "plaid"]`` (names or instances) serves several providers,
+    chosen by the ``provider`` field of ``/link`` and ``/exchange`` (default: the first). Tokens are
+    encrypted with ``FIN_INFRA_ENCRYPTION_KEYS`` (or ``encryption_keys=``); migrations run at startup
+    unless ``migrate=False`` (then startup checks the schema is current). See `fin_infra.banking.connections`.
 
         >>> app = FastAPI()
         >>> banking = add_banking(app, provider="sandbox", database_url="sqlite:///history.db")
+        >>> add_banking(app, providers=["teller", "plaid"], connections="sqlite:///app.db", current_user=get_user_id)
     """
     prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
+    if connections is not None or current_user is not None or providers is not None:
+        return _add_connections_mode(
+            app,
+            providers=list(providers) if providers is not None else [provider],
+            connections=connections,
+            current_user=current_user,
+            encryption_keys=encryption_keys,
+            migrate=migrate,
+            prefix=prefix,
+            tags=tags,
+            include_in_schema=include_in_schema,
+            webhooks=webhooks,
+            database_url=database_url,
+            store=store,
+            track_balances=track_balances,
+            cache_url=cache_url,
+            cache_ttl=cache_ttl,
+            transactions_cache=transactions_cache,
+            offline_docs=offline_docs,
+            provider_options=provider_options,
+        )
     instance = provider if isinstance(provider, BankingProvider) else build_provider(provider, **provider_options)
     if store is not None and database_url is not None:
         raise ValueError("give add_banking either store= or database_url=, not both")
@@ -111,10 +148,108 @@ def add_banking(
     install_log_redaction()
 
     app.state.banking_provider = instance
-    providers = getattr(app.state, "banking_providers", None) or {}
-    providers[prefix or "/"] = instance
-    app.state.banking_providers = providers
+    registered: dict[str, BankingProvider] = getattr(app.state, "banking_providers", None) or {}
+    registered[prefix or "/"] = instance
+    app.state.banking_providers = registered
     return instance
+
+
+def _add_connections_mode(
+    app: FastAPI,
+    *,
+    providers: list[str | BankingProvider | None],
+    connections: str | ConnectionStore | None,
+    current_user: Callable[..., Any] | None,
+    encryption_keys: str | None,
+    migrate: bool,
+    prefix: str,
+    tags: list[str] | None,
+    include_in_schema: bool,
+    webhooks: Webhooks | None,
+    database_url: str | None,
+    store: BalanceStore | None,
+    track_balances: bool,
+    cache_url: str | None,
+    cache_ttl: float | None,
+    transactions_cache: TransactionCache | None,
+    offline_docs: bool,
+    provider_options: dict[str, Any],
+) -> BankingProvider:
+    from fin_infra.banking.connections import mount
+    from fin_infra.banking.connections.webhooks import track_health
+    from fin_infra.crypto import Keyring
+
+    if current_user is None:
+        raise ValueError(
+            "connections mode needs current_user=: a FastAPI dependency returning your app's user id "
+            "(fin-infra never sees passwords; your auth decides who the user is)"
+        )
+    if store is not None and database_url is not None:
+        raise ValueError("give add_banking either store= or database_url=, not both")
+    keys = Keyring.parse(encryption_keys, source="encryption_keys") if encryption_keys else Keyring.from_env()
+    instances = mount.resolve_providers(
+        [p if p is not None else build_provider(None) for p in providers], **provider_options
+    )
+    connection_store = mount.open_connection_store(connections)
+    if store is None:
+        if database_url:
+            store = history.open_balance_store(database_url)
+        else:
+            database = getattr(connection_store, "database", None)
+            from fin_infra.storage import Database
+
+            if isinstance(database, Database):  # one database for everything fin-infra keeps
+                from fin_infra.banking.history.stores.sql import SQLBalanceStore
+
+                store = SQLBalanceStore(database)
+            else:
+                store = history.get_balance_store()
+    if transactions_cache is None and (cache_url is not None or cache_ttl is not None):
+        transactions_cache = make_cache(cache_url, ttl=cache_ttl)
+    if transactions_cache is not None:
+        for instance in instances.values():
+            instance.set_transactions_cache(transactions_cache)
+    mounted = mount.mount(
+        providers=instances,
+        store=connection_store,
+        keys=keys,
+        current_user=current_user,
+        prefix=prefix,
+        tags=tags,
+        history_store=store,
+        track_balances=track_balances,
+        migrate=migrate,
+    )
+    app.include_router(mounted.router, include_in_schema=include_in_schema)
+    doc_routes = list(mounted.router.routes)
+    first = next(iter(instances.values()))
+    if webhooks is not None:
+        track_health(webhooks, mounted.service)
+        verifier_provider = instances.get("plaid", first)
+        webhook_router = build_webhook_router(webhooks, prefix=prefix, tags=tags, provider=verifier_provider)
+        app.include_router(webhook_router, include_in_schema=include_in_schema)
+        doc_routes += webhook_router.routes
+        app.state.banking_webhooks = webhooks
+    _mount_docs(app, doc_routes, prefix, first)
+    if offline_docs:
+        serve_docs_offline(app)
+    closers = [*mounted.closers, store.aclose]
+    if transactions_cache is not None:
+        closers.append(transactions_cache.aclose)
+
+    async def before() -> None:
+        await mounted.startup()
+        await store.create_schema()
+
+    _wrap_lifespan(app, close=closers, before=before)
+    app.state.balance_store = store
+    app.state.banking_connections = mounted.service
+    install_log_redaction()
+    app.state.banking_provider = first
+    registered: dict[str, BankingProvider] = getattr(app.state, "banking_providers", None) or {}
+    registered[prefix or "/"] = first
+    app.state.banking_providers = registered
+    return first
 
 
 def _mount_docs(app: FastAPI, routes: list[Any], prefix: str, provider: BankingProvider) -> None:

@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.responses import Response
 
 from fin_infra._json import dumpb
+from fin_infra.banking.connections.errors import PROBLEMS as CONNECTION_PROBLEMS
+from fin_infra.banking.connections.errors import ConnectionsError
 from fin_infra.banking.exceptions import BankingProviderError, RateLimitError
 from fin_infra.banking.redaction import redact
 
@@ -32,6 +34,7 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "payload_too_large": (413, "Request body too large"),
     "history_unavailable": (503, "Balance history storage is unavailable"),
 }
+PROBLEMS.update(CONNECTION_PROBLEMS)
 
 
 # The JSON schema of every problem body, written out in full (no $ref) so that it holds in any OpenAPI
@@ -117,6 +120,18 @@ def _route_code(exc: BankingProviderError) -> str:
     if exc.http_status == 501:
         return "unsupported_operation"
     return "provider_error"
+
+
+route_code = _route_code  # the problem code a provider error is answered with
+
+
+def from_connections_error(exc: ConnectionsError) -> Response:
+    """The problem response for an error of connections mode (extra fields, e.g. the existing connection_id)."""
+    extra: dict[str, Any] = dict(exc.extra)
+    field = extra.pop("field", None)
+    if field is not None:
+        extra["errors"] = [{"field": field, "message": exc.message}]
+    return problem(exc.code, exc.message, **extra)
 
 
 def from_provider_error(exc: BankingProviderError) -> Response:

@@ -6,13 +6,14 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi.exceptions import RequestValidationError
+from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
 from fin_infra.banking import problems
+from fin_infra.banking.connections.errors import ConnectionsError
 from fin_infra.banking.exceptions import BankingProviderError, ProviderConfigurationError
 from fin_infra.banking.security import MissingAccessTokenError
 
@@ -33,6 +34,12 @@ class ProblemRoute(APIRoute):
                 return await handler(request)
             except RequestValidationError as exc:
                 return problems.from_validation_error(exc)
+            except HTTPException:
+                raise  # the app's own dependencies (e.g. its auth behind current_user) answer for themselves
+            except ConnectionsError as exc:
+                if exc.code == "encryption_key_error":
+                    log.error("%s %s: %s", request.method, request.url.path, exc.message)
+                return problems.from_connections_error(exc)
             except MissingAccessTokenError as exc:
                 return problems.problem("missing_access_token", str(exc), headers={"WWW-Authenticate": "Bearer"})
             except BankingProviderError as exc:

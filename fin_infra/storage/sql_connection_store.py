@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, delete, insert, select, update
+from sqlalchemy import Row, and_, bindparam, delete, insert, select, text, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -72,6 +72,10 @@ class SQLConnectionStore:
             await self.database.ensure_schema()
         return self.database.engine()
 
+    async def _reader(self) -> AsyncEngine:
+        await self._engine()
+        return self.database.reader()
+
     async def create_schema(self) -> None:
         await self.database.ensure_schema()
 
@@ -102,20 +106,20 @@ class SQLConnectionStore:
             raise DuplicateItemError(await self.find_by_item(record.provider, record.item_id)) from None
 
     async def get(self, connection_id: str) -> ConnectionRecord | None:
-        engine = await self._engine()
+        engine = await self._reader()
         async with engine.connect() as conn:
             row = (await conn.execute(self._by_id, {"id": connection_id})).first()
         return _record(row) if row is not None else None
 
     async def list_for_user(self, user_id: str) -> list[ConnectionRecord]:
-        engine = await self._engine()
+        engine = await self._reader()
         c = connections
         async with engine.connect() as conn:
             rows = await conn.execute(select(c).where(c.c.user_id == user_id).order_by(c.c.created_at, c.c.id))
             return [_record(r) for r in rows]
 
     async def find_by_item(self, provider: str, item_id: str) -> ConnectionRecord | None:
-        engine = await self._engine()
+        engine = await self._reader()
         c = connections
         async with engine.connect() as conn:
             row = (await conn.execute(select(c).where(c.c.provider == provider, c.c.item_id == item_id))).first()
@@ -176,7 +180,7 @@ class SQLConnectionStore:
             return bool(result.rowcount)
 
     async def not_under_key(self, key_id: str, limit: int) -> list[ConnectionRecord]:
-        engine = await self._engine()
+        engine = await self._reader()
         c = connections
         async with engine.connect() as conn:
             rows = await conn.execute(select(c).where(c.c.key_id != key_id).order_by(c.c.id).limit(limit))
@@ -187,6 +191,10 @@ class SQLConnectionStore:
     async def append_audit(self, event: AuditEvent) -> None:
         engine = await self._engine()
         async with engine.begin() as conn:
+            if self.database.dialect_name == "postgresql":
+                # the entry is committed before the token is used, without waiting for the disk: only a
+                # crash of the database server itself within a fraction of a second could lose it
+                await conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
             await conn.execute(
                 insert(audit_log).values(
                     at=event.at,
@@ -209,7 +217,7 @@ class SQLConnectionStore:
             query = query.where(a.c.user_id == user_id)
         if connection_id is not None:
             query = query.where(a.c.connection_id == connection_id)
-        engine = await self._engine()
+        engine = await self._reader()
         async with engine.connect() as conn:
             rows = await conn.execute(query)
             return [

@@ -58,3 +58,18 @@ async def fetch(url: str, schema: str, query: str) -> list[tuple[object, ...]]:
         return [tuple(r) for r in await conn.fetch(query)]
     finally:
         await conn.close()
+
+
+async def raw_rows(url: str, query: str) -> list[tuple[object, ...]]:
+    """Raw rows of ``query`` on a ``sqlite:///`` or ``postgresql://...?schema=`` test URL, read with the
+    plain driver (no fin-infra code in between)."""
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+        try:
+            return [tuple(r) for r in conn.execute(query)]
+        finally:
+            conn.close()
+    base, schema = url.split("?schema=")
+    return await fetch(base, schema, query)

@@ -18,7 +18,7 @@ from fin_infra.storage.connection_store import ConnectionStore, DuplicateItemErr
 from fin_infra.storage.records import AuditEvent, ConnectionRecord, StoredAccount
 from fin_infra.storage.rotation import open_token, rotate_keys, seal_token
 from fin_infra.storage.sql_connection_store import SQLConnectionStore
-from tests.storage.test_migrations import _raw
+from tests.storage.databases import raw_rows
 
 TOKEN_A = "access-sandbox-aaaaaaaa-token-of-alice"
 TOKEN_B = "access-sandbox-bbbbbbbb-token-of-bob"
@@ -55,7 +55,7 @@ async def test_store_round_trip_and_nothing_secret_in_any_column(db_url: str, st
     assert open_token(got, keys) == TOKEN_A
     assert [r.id for r in await store.list_for_user("bob")] == ["conn_b"]
     assert (await store.find_by_item("plaid", "item-b")) is not None
-    rows = await _raw(db_url, "SELECT * FROM fin_infra_connections")
+    rows = await raw_rows(db_url, "SELECT * FROM fin_infra_connections")
     dump = repr(rows)
     assert len(rows) == 2 and TOKEN_A not in dump and TOKEN_B not in dump and "aaaaaaaa" not in dump
     assert TOKEN_A not in repr(got)

@@ -19,7 +19,7 @@ from fin_infra.banking.history.stores.sql import SQLBalanceStore
 from fin_infra.storage import Database
 from fin_infra.storage.migrate import current_revision, head_revision
 from fin_infra.storage.urls import split_schema
-from tests.storage.databases import fetch, run_sql
+from tests.storage.databases import raw_rows, run_sql
 
 OLD_ROWS = [
     ("acc_1", "2025-01-01", "5432.10", "USD"),
@@ -48,17 +48,6 @@ def _make_old_history(url: str) -> None:
     base, schema = url.split("?schema=")
     inserts = [f"INSERT INTO balance_history VALUES ('{a}', '{d}', {b}, '{c}')" for a, d, b, c in OLD_ROWS]
     run_sql(base, schema, [s.format(balance="NUMERIC") for s in create] + inserts)
-
-
-async def _raw(url: str, query: str) -> list[tuple[object, ...]]:
-    if url.startswith("sqlite"):
-        conn = sqlite3.connect(url.removeprefix("sqlite:///"))
-        try:
-            return [tuple(r) for r in conn.execute(query)]
-        finally:
-            conn.close()
-    base, schema = url.split("?schema=")
-    return await fetch(base, schema, query)
 
 
 async def _tables(db: Database) -> set[str]:
@@ -104,7 +93,7 @@ async def test_a_history_database_from_fin_infra_0_1_upgrades_in_place_without_l
         assert [s.balance for s in unscoped] == [Decimal("5432.10")]
     finally:
         await store.aclose()
-    rows = await _raw(db_url, "SELECT connection_id, account_id, date, balance FROM balance_history")
+    rows = await raw_rows(db_url, "SELECT connection_id, account_id, date, balance FROM balance_history")
     assert len(rows) == len(OLD_ROWS) + 1
     assert sorted(str(r[0]) for r in rows) == ["", "", "", "conn_x"]
 
@@ -145,7 +134,7 @@ async def test_db_upgrade_command_migrates_the_database_named_by_the_environment
     assert f"at migration {head_revision()}" in done.stdout
     current = _cli("db", "current", "--url", db_url)
     assert current.returncode == 0 and f"applied {head_revision()}" in current.stdout
-    rows = await _raw(db_url, "SELECT count(*) FROM balance_history")
+    rows = await raw_rows(db_url, "SELECT count(*) FROM balance_history")
     assert rows == [(len(OLD_ROWS),)]
 
 
