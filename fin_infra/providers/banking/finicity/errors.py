@@ -48,6 +48,11 @@ KNOWN_ERROR_CODES: dict[str, type[BankingError]] = {
     "14020": BankingProviderError,  # 400 bad request
     "14001": InvalidCredentialsError,  # 404 customer (or resource) not found; account calls -> AccountNotFoundError
     "110002": BankingProviderError,  # 409 username is not available (the client looks the customer up instead)
+    # UNCONFIRMED codes (Finicity documents only the status for these; the emulator answers with them):
+    "10029": RateLimitError,  # 429
+    "10025": ProviderUnavailableError,  # 500
+    "10030": ProviderUnavailableError,  # 503
+    "10031": ProviderUnavailableError,  # 504
 }
 
 # Aggregation status codes: reason, and whether Data Connect Fix (the user) repairs it.
