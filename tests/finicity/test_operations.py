@@ -113,6 +113,10 @@ async def test_live_balances_concurrently(client: FinicityClient, token: str, fi
     assert len(_calls(finicity, "/availableBalance/live")) == 3
     assert [b.account_id for b in live] == [b.account_id for b in cached]
     assert [(b.current, b.available) for b in live] == [(b.current, b.available) for b in cached]
+    lists = len([r for r in finicity.backend.requests if r.path.endswith("/accounts")])
+    await client.get_balances(token, live=True)  # the account list is reused (account_cache_ttl): only the fan-out
+    assert len([r for r in finicity.backend.requests if r.path.endswith("/accounts")]) == lists
+    assert len(_calls(finicity, "/availableBalance/live")) == 6
 
 
 async def test_identity_from_account_owners(client: FinicityClient, token: str, finicity: FinicityEmulator) -> None:

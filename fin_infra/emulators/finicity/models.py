@@ -13,6 +13,7 @@ server thread serves.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import secrets
 import threading
@@ -346,9 +347,15 @@ class FinicityBackend:
         """Every (account, row) in [from_date, to_date] (epoch seconds, on postedDate, or transactionDate while
         pending), sorted by date then id."""
         accounts = [self.account(customer_id, account_id)] if account_id else self.accounts(customer_id)
+        # whole days first (cheap), then the exact epoch seconds of the rows on the edge days
+        lo = dt.datetime.fromtimestamp(max(0, from_date), dt.UTC).date()
+        hi = dt.datetime.fromtimestamp(max(0, min(to_date, 2**37)), dt.UTC).date()
         out = []
         for account in accounts:
-            for row in self.rows(account)[0]:
+            rows = self.rows(account)[0]  # oldest first
+            first = bisect.bisect_left(rows, lo, key=lambda r: r.date)
+            last = bisect.bisect_right(rows, hi, key=lambda r: r.date)
+            for row in rows[first:last]:
                 if row.pending and not include_pending:
                     continue
                 when = epoch(row.date, 9 if row.pending else 12)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
+import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -23,12 +25,13 @@ from fin_infra.providers.banking.finicity import errors, normalize
 from fin_infra.providers.banking.finicity.connection import FinicityConnection
 from fin_infra.providers.banking.finicity.settings import FinicitySettings
 from fin_infra.providers.banking.finicity.tokens import make_access_token, read_access_token, token_key
-from fin_infra.providers.banking.teller.concurrency import gather_all
+from fin_infra.providers.banking.teller.concurrency import gather_all, gather_pair
 from fin_infra.providers.base import BankingProvider, DateLike
 from fin_infra.providers.dates import date_range
 
 CUSTOMERS = "/aggregation/v1/customers"
 MAX_PAGES = 10_000
+_CACHE_SIZE = 1024
 
 
 def _segment(value: str, what: str) -> str:
@@ -74,6 +77,8 @@ class FinicityClient(BankingProvider):
         self.settings = settings
         self._http = FinicityConnection(settings, transport=transport)
         self._key = token_key(settings.partner_secret, settings.token_key)
+        self._accounts_cache: dict[tuple[str, str | None], tuple[float, list[Any]]] = {}
+        self._cache_lock = threading.Lock()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> FinicityClient:
@@ -98,7 +103,35 @@ class FinicityClient(BankingProvider):
 
     # --- accounts --------------------------------------------------------------------------------
 
-    async def _accounts_raw(self, customer_id: str, login_id: str | None, *, check: bool = True) -> list[Any]:
+    async def _accounts_raw(
+        self, customer_id: str, login_id: str | None, *, check: bool = True, fresh: bool = True
+    ) -> list[Any]:
+        """The customer's accounts (those of ``login_id`` only, when given); ``fresh=False`` may reuse a list
+        read in the last ``account_cache_ttl`` seconds. With ``check``, a login that needs the user raises."""
+        key = (customer_id, login_id)
+        cached = self._accounts_cache.get(key)
+        if not fresh and cached is not None and cached[0] > time.monotonic():
+            rows = cached[1]
+        else:
+            rows = await self._read_accounts(customer_id, login_id)
+            if self.settings.account_cache_ttl > 0:
+                with self._cache_lock:  # the app's loop and the synchronous face's thread share it
+                    while len(self._accounts_cache) >= _CACHE_SIZE:
+                        self._accounts_cache.pop(next(iter(self._accounts_cache)))
+                    self._accounts_cache[key] = (time.monotonic() + self.settings.account_cache_ttl, rows)
+        if check:
+            for raw in rows:
+                status = raw.get("aggregationStatusCode")
+                if isinstance(status, int) and not isinstance(status, bool) and status in errors.FIXABLE:
+                    raise errors.aggregation_error(status, str(raw.get("institutionLoginId") or "") or None)
+        return rows
+
+    def _forget(self, customer_id: str) -> None:
+        with self._cache_lock:
+            for key in [k for k in self._accounts_cache if k[0] == customer_id]:
+                del self._accounts_cache[key]
+
+    async def _read_accounts(self, customer_id: str, login_id: str | None) -> list[Any]:
         data = await self._http.get_json(f"{CUSTOMERS}/{customer_id}/accounts")
         rows = normalize.mapping(data).get("accounts")
         if not isinstance(rows, list) or not all(isinstance(a, Mapping) and a.get("id") is not None for a in rows):
@@ -110,16 +143,11 @@ class FinicityClient(BankingProvider):
                     "this bank login is no longer connected: connect the bank again", provider=self.name,
                     code="institution_login_not_found",
                 )  # fmt: skip
-        if check:
-            for raw in rows:
-                status = raw.get("aggregationStatusCode")
-                if isinstance(status, int) and not isinstance(status, bool) and status in errors.FIXABLE:
-                    raise errors.aggregation_error(status, str(raw.get("institutionLoginId") or "") or None)
         return rows
 
     async def _account_raw(self, customer_id: str, login_id: str | None, account_id: str) -> Mapping[str, Any]:
         _segment(account_id, "account")
-        for raw in await self._accounts_raw(customer_id, login_id):
+        for raw in await self._accounts_raw(customer_id, login_id, fresh=False):
             if str(raw["id"]) == account_id:
                 return dict(raw)
         raise AccountNotFoundError("no account with that id for this access token", provider=self.name)
@@ -136,6 +164,7 @@ class FinicityClient(BankingProvider):
         if login:
             path = f"{CUSTOMERS}/{customer}/institutionLogins/{login}/accounts"
         await self._http.request("POST", path, json_body={}, retry=False)
+        self._forget(customer)
         return await self.get_accounts(access_token)
 
     async def get_balances(
@@ -144,13 +173,19 @@ class FinicityClient(BankingProvider):
         """Balances of every account (or one). ``live`` (default ``settings.live_balances``) asks each bank now
         (``…/availableBalance/live``, concurrently); otherwise Finicity's last aggregated balances, one call."""
         customer, login = self._scope(access_token)
+        if not (self.settings.live_balances if live is None else live):
+            rows = await self._accounts_raw(customer, login)  # the list is the data: always fresh
+            if account_id is not None:
+                _segment(account_id, "account")
+                rows = [r for r in rows if str(r["id"]) == account_id]
+                if not rows:
+                    raise AccountNotFoundError("no account with that id for this access token", provider=self.name)
+            return [normalize.balance(raw) for raw in rows]
         rows = (
             [await self._account_raw(customer, login, account_id)]
             if account_id is not None
-            else await self._accounts_raw(customer, login)
+            else await self._accounts_raw(customer, login, fresh=False)
         )
-        if not (self.settings.live_balances if live is None else live):
-            return [normalize.balance(raw) for raw in rows]
         return await gather_all([self._live_balance(customer, raw) for raw in rows])
 
     async def _live_balance(self, customer_id: str, raw: Mapping[str, Any]) -> Balance:
@@ -165,7 +200,14 @@ class FinicityClient(BankingProvider):
 
     # --- transactions ----------------------------------------------------------------------------
 
-    async def _pages(self, path: str, start: dt.date, end: dt.date) -> list[Mapping[str, Any]]:
+    async def _pages(
+        self,
+        path: str,
+        start: dt.date,
+        end: dt.date,
+        *,
+        not_found: type[BankingProviderError] = InvalidCredentialsError,
+    ) -> list[Mapping[str, Any]]:
         """Every transaction at ``path`` in [start, end]: ``start``/``limit`` pages until ``moreAvailable`` is false.
 
         The first page says how many there are (``found``); the rest are fetched concurrently, then
@@ -177,7 +219,7 @@ class FinicityClient(BankingProvider):
                 "includePending": "true"}  # fmt: skip
 
         async def page(first: int) -> tuple[list[Mapping[str, Any]], bool, int]:
-            data = normalize.mapping(await self._http.get_json(path, {**base, "start": first}))
+            data = normalize.mapping(await self._http.get_json(path, {**base, "start": first}, not_found=not_found))
             rows, more, found = data.get("transactions"), data.get("moreAvailable"), data.get("found")
             if not isinstance(rows, list) or not all(isinstance(r, Mapping) and r.get("id") is not None for r in rows):
                 raise errors.invalid_response("a transaction page of the wrong shape")
@@ -222,15 +264,17 @@ class FinicityClient(BankingProvider):
         """Transactions dated ``start_date``..``end_date`` (inclusive), newest first, pending ones included."""
         customer, login = self._scope(access_token)
         start, end = date_range(start_date, end_date)
+        # The account list (which accounts are this token's) and the pages are fetched concurrently.
         if account_id is not None:
-            acc = await self._account_raw(customer, login, account_id)
-            path = f"/aggregation/v4/customers/{customer}/accounts/{account_id}/transactions"
+            path = f"/aggregation/v4/customers/{customer}/accounts/{_segment(account_id, 'account')}/transactions"
+            pages = self._pages(path, start, end, not_found=AccountNotFoundError)
+            acc, raw_rows = await gather_pair(self._account_raw(customer, login, account_id), pages)
             accounts = {account_id: acc}
         else:
-            rows = await self._accounts_raw(customer, login)
-            accounts = {str(a["id"]): a for a in rows}
             path = f"/aggregation/v3/customers/{customer}/transactions"
-        raw_rows = await self._pages(path, start, end)
+            rows, raw_rows = await gather_pair(self._accounts_raw(customer, login, fresh=False),
+                                               self._pages(path, start, end))  # fmt: skip
+            accounts = {str(a["id"]): a for a in rows}
         txns = [
             normalize.transaction(r, currency=str(accounts[str(r.get("accountId"))].get("currency") or "USD"))
             for r in raw_rows
@@ -244,7 +288,7 @@ class FinicityClient(BankingProvider):
     async def get_identity(self, access_token: str) -> Identity:
         """The owners of the accounts (``…/accounts/{id}/owner``, v3, concurrently). PII: never log it."""
         customer, login = self._scope(access_token)
-        rows = await self._accounts_raw(customer, login)
+        rows = await self._accounts_raw(customer, login, fresh=False)
 
         async def owner(raw: Mapping[str, Any]) -> tuple[str, Any]:
             account_id = _segment(str(raw["id"]), "account")
@@ -257,6 +301,7 @@ class FinicityClient(BankingProvider):
         """Delete the token's bank login (``DELETE …/institutionLogins/{id}``), or the whole customer."""
         customer, login = self._scope(access_token)
         path = f"{CUSTOMERS}/{customer}/institutionLogins/{login}" if login else f"{CUSTOMERS}/{customer}"
+        self._forget(customer)
         await self._http.request("DELETE", path, retry=False)
 
     # --- Data Connect ----------------------------------------------------------------------------

@@ -45,7 +45,9 @@ class FinicitySettings:
     ``token_lifetime``: how long a partner token is used before a new one is fetched (Finicity's last
     2 hours; it advises refreshing every 90 minutes). ``token_key``: signs the access tokens this client
     hands out (default: derived from the partner secret; set it to keep issued tokens valid across a
-    partner-secret rotation). ``page_size``: Finicity's ``limit`` (1-1000).
+    partner-secret rotation). ``page_size``: Finicity's ``limit`` (1-1000). ``account_cache_ttl``: how long
+    an account list is reused to find the accounts a fan-out (live balances, owners, transactions) covers;
+    `get_accounts` and the default balances always read it fresh (0 turns the cache off).
     """
 
     partner_id: str
@@ -63,6 +65,7 @@ class FinicitySettings:
     max_concurrency: int = 16
     page_size: int = 1000
     live_balances: bool = False
+    account_cache_ttl: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     def __post_init__(self) -> None:
