@@ -10,7 +10,6 @@ exchange, one institution login (see `fin_infra.providers.banking.finicity.token
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import threading
 import time
@@ -23,6 +22,7 @@ from fin_infra.banking.exceptions import AccountNotFoundError, BankingProviderEr
 from fin_infra.models import Balance, BankAccount, Identity, LinkToken, TokenExchange, Transaction
 from fin_infra.providers.banking.finicity import errors, normalize
 from fin_infra.providers.banking.finicity.connection import FinicityConnection
+from fin_infra.providers.banking.finicity.paging import fetch_pages
 from fin_infra.providers.banking.finicity.settings import FinicitySettings
 from fin_infra.providers.banking.finicity.tokens import make_access_token, read_access_token, token_key
 from fin_infra.providers.banking.teller.concurrency import gather_all, gather_pair
@@ -30,7 +30,6 @@ from fin_infra.providers.base import BankingProvider, DateLike
 from fin_infra.providers.dates import date_range
 
 CUSTOMERS = "/aggregation/v1/customers"
-MAX_PAGES = 10_000
 _CACHE_SIZE = 1024
 
 
@@ -39,11 +38,6 @@ def _segment(value: str, what: str) -> str:
     if not isinstance(value, str) or not value.isascii() or not value.isdigit() or len(value) > 30:
         raise AccountNotFoundError(f"no {what} with that id for this access token", provider="finicity")
     return value
-
-
-def _epoch(day: dt.date, *, end: bool = False) -> int:
-    moment = dt.datetime.combine(day, dt.time.max if end else dt.time.min, dt.UTC)
-    return int(moment.timestamp())
 
 
 def _username(user_id: str) -> str:
@@ -200,59 +194,6 @@ class FinicityClient(BankingProvider):
 
     # --- transactions ----------------------------------------------------------------------------
 
-    async def _pages(
-        self,
-        path: str,
-        start: dt.date,
-        end: dt.date,
-        *,
-        not_found: type[BankingProviderError] = InvalidCredentialsError,
-    ) -> list[Mapping[str, Any]]:
-        """Every transaction at ``path`` in [start, end]: ``start``/``limit`` pages until ``moreAvailable`` is false.
-
-        The first page says how many there are (``found``); the rest are fetched concurrently, then
-        sequentially past that count if Finicity still says more are available (rows added meanwhile).
-        Rows are de-duplicated by id (a row that moved between pages counts once).
-        """
-        limit = self.settings.page_size
-        base = {"fromDate": _epoch(start), "toDate": _epoch(end, end=True), "limit": limit, "sort": "asc",
-                "includePending": "true"}  # fmt: skip
-
-        async def page(first: int) -> tuple[list[Mapping[str, Any]], bool, int]:
-            data = normalize.mapping(await self._http.get_json(path, {**base, "start": first}, not_found=not_found))
-            rows, more, found = data.get("transactions"), data.get("moreAvailable"), data.get("found")
-            if not isinstance(rows, list) or not all(isinstance(r, Mapping) and r.get("id") is not None for r in rows):
-                raise errors.invalid_response("a transaction page of the wrong shape")
-            if str(more).lower() not in ("true", "false") or not isinstance(found, int):
-                raise errors.invalid_response("a transaction page without moreAvailable / found")
-            return rows, str(more).lower() == "true", found
-
-        rows, more, found = await page(1)
-        collected: dict[str, Mapping[str, Any]] = {}
-        for row in rows:
-            collected.setdefault(str(row["id"]), row)
-        next_start = 1 + limit
-        if more and found > len(rows):
-            starts = list(range(next_start, found + 1, limit))
-            results = await gather_all([page(s) for s in starts])
-            for chunk, _, _ in results:
-                for row in chunk:
-                    collected.setdefault(str(row["id"]), row)
-            next_start = starts[-1] + limit if starts else next_start
-            more = results[-1][1] if results else more
-        pages = 0
-        while more:  # more than ``found`` said at first: keep going one page at a time
-            pages += 1
-            if pages > MAX_PAGES:
-                raise errors.invalid_response("transaction pages that never end")
-            chunk, more, _ = await page(next_start)
-            if not chunk:
-                break
-            for row in chunk:
-                collected.setdefault(str(row["id"]), row)
-            next_start += limit
-        return [r for r in collected.values() if start <= normalize.transaction_date(r) <= end]
-
     async def get_transactions(
         self,
         access_token: str,
@@ -267,13 +208,13 @@ class FinicityClient(BankingProvider):
         # The account list (which accounts are this token's) and the pages are fetched concurrently.
         if account_id is not None:
             path = f"/aggregation/v4/customers/{customer}/accounts/{_segment(account_id, 'account')}/transactions"
-            pages = self._pages(path, start, end, not_found=AccountNotFoundError)
+            pages = fetch_pages(self._http, path, start, end, self.settings.page_size, not_found=AccountNotFoundError)
             acc, raw_rows = await gather_pair(self._account_raw(customer, login, account_id), pages)
             accounts = {account_id: acc}
         else:
             path = f"/aggregation/v3/customers/{customer}/transactions"
-            rows, raw_rows = await gather_pair(self._accounts_raw(customer, login, fresh=False),
-                                               self._pages(path, start, end))  # fmt: skip
+            pages = fetch_pages(self._http, path, start, end, self.settings.page_size)
+            rows, raw_rows = await gather_pair(self._accounts_raw(customer, login, fresh=False), pages)
             accounts = {str(a["id"]): a for a in rows}
         txns = [
             normalize.transaction(r, currency=str(accounts[str(r.get("accountId"))].get("currency") or "USD"))
