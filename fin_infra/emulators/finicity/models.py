@@ -338,7 +338,8 @@ class FinicityBackend:
 
     def account_body(self, account: Account) -> dict[str, Any]:
         _, cleared, pending = self.rows(account)
-        return account_json(account, cleared, pending, self._now())
+        # dated as of the login's last aggregation (not the request): the same data reads the same
+        return account_json(account, cleared, pending, account.login.success_date or account.login.created)
 
     def transactions(
         self, customer_id: str, account_id: str | None, from_date: int, to_date: int, *, include_pending: bool,

@@ -29,7 +29,7 @@ def epoch(day: dt.date, hour: int = 12) -> int:
 
 
 def account_json(account: Account, cleared: Decimal, pending: Decimal, now: int) -> dict[str, Any]:
-    """A CustomerAccount (``balance`` = cleared; ``detail`` by type)."""
+    """A CustomerAccount (``balance`` = cleared; ``detail`` by type) as of ``now`` (the last aggregation)."""
     kind = account.template.type
     detail: dict[str, Any] = {"dateAsOf": now}
     if kind == "creditCard":
