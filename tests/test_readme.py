@@ -1,5 +1,5 @@
 """Every code block of README.md, extracted from the file and run as a newcomer would, against the sandbox (the demo
-app served over real HTTP) and the Teller and Plaid emulators.
+app served over real HTTP) and the Teller, Plaid and Finicity emulators.
 
 A block fails when it raises, or shows nothing it promises: a list it binds is empty, a bare expression is False or
 empty, a ``print`` prints nothing, a ``curl`` answers an error or an empty list, a command exits non-zero or says
@@ -29,7 +29,8 @@ from typing import Any
 import httpx
 import pytest
 
-from fin_infra.testing import serve_plaid_emulator, serve_teller_emulator
+from fin_infra.testing import serve_finicity_emulator, serve_plaid_emulator, serve_teller_emulator
+from fin_infra.testing.finicity import FinicityEmulator
 from fin_infra.testing.plaid import PlaidEmulator
 from fin_infra.testing.teller import TellerEmulator
 from tests.browser import serve
@@ -72,8 +73,10 @@ BLOCKS = readme_blocks()
 
 
 class World:
-    def __init__(self, demo: str, teller: TellerEmulator, plaid: PlaidEmulator, tmp: Path) -> None:
-        self.demo, self.teller, self.plaid, self.tmp = demo, teller, plaid, tmp
+    def __init__(
+        self, demo: str, teller: TellerEmulator, plaid: PlaidEmulator, finicity: FinicityEmulator, tmp: Path
+    ) -> None:
+        self.demo, self.teller, self.plaid, self.finicity, self.tmp = demo, teller, plaid, finicity, tmp
         self.namespace: dict[str, Any] = {"__name__": "readme"}
         self.database_url = f"sqlite:///{tmp / 'history.db'}"
 
@@ -83,8 +86,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     from examples.demo_app import app
 
     tmp = tmp_path_factory.mktemp("readme")
-    with serve(app) as demo, serve_teller_emulator() as teller, serve_plaid_emulator() as plaid:
-        yield World(demo, teller, plaid, tmp)
+    with (
+        serve(app) as demo,
+        serve_teller_emulator() as teller,
+        serve_plaid_emulator() as plaid,
+        serve_finicity_emulator() as finicity,
+    ):
+        yield World(demo, teller, plaid, finicity, tmp)
 
 
 @pytest.fixture
@@ -133,6 +141,10 @@ def run_python(block: Block, world: World, monkeypatch: pytest.MonkeyPatch) -> N
         monkeypatch.setenv("TELLER_BASE_URL", world.teller.base_url)
         monkeypatch.setenv("TELLER_CA_BUNDLE", str(certs.ca_cert))
         ns["token"] = world.teller.enroll()
+    if "FinicityClient.from_env()" in code:  # Finicity's block: the emulator stands in for Finicity
+        for key, value in world.finicity.env().items():
+            monkeypatch.setenv(key, value)
+        ns["access_token"] = world.finicity.create_access_token()  # what /exchange returned for the user
     shown: list[tuple[int, Any]] = []
     ns["__readme_show__"] = lambda value, line: shown.append((line, value)) or value
     tree = compile(code, block.id, "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)

@@ -9,6 +9,8 @@ here fails `test_every_route_is_covered`.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -28,6 +30,7 @@ from tests.conftest import AUTH
 from tests.webhooks.signing import CLIENT_ID, SECRET, KeyServer, new_key, plaid_body, teller_signature
 
 TELLER_SECRET = "whsec_hops"
+FINICITY_SECRET = "partner-secret-hops"
 
 
 class Hops:
@@ -67,7 +70,9 @@ def app(key_server: KeyServer) -> FastAPI:
         base_url="http://plaid.test",
         transport=httpx.ASGITransport(app=key_server.app()),
     )
-    webhooks = Webhooks(plaid=PlaidWebhookVerifier(keys), teller_secrets=[TELLER_SECRET])
+    webhooks = Webhooks(
+        plaid=PlaidWebhookVerifier(keys), teller_secrets=[TELLER_SECRET], finicity_secrets=[FINICITY_SECRET]
+    )
 
     @webhooks.on("TRANSACTIONS", "SYNC_UPDATES_AVAILABLE")
     async def on_sync(event: WebhookEvent) -> None:
@@ -93,6 +98,8 @@ async def _requests(client: httpx.AsyncClient, key_server: KeyServer) -> dict[tu
     teller = json.dumps(
         {"id": "wh_hops", "type": "webhook.test", "timestamp": "2026-02-14T09:21:07Z", "payload": {}}
     ).encode()
+    finicity = json.dumps({"customerId": "1005061234", "eventType": "ping", "eventId": "1-hops", "payload": {}}).encode()
+    finicity_signature = hmac.new(FINICITY_SECRET.encode(), finicity, hashlib.sha256).hexdigest()
     public = await SandboxProvider().create_sandbox_public_token("ins_sandbox_chase")
     calls: dict[tuple[str, str], Callable[[], Any]] = {
         ("POST", "/banking/link"): lambda: client.post("/banking/link", json={"user_id": "user_1"}),
@@ -113,6 +120,11 @@ async def _requests(client: httpx.AsyncClient, key_server: KeyServer) -> dict[tu
             "/banking/webhooks/teller",
             content=teller,
             headers={"Teller-Signature": teller_signature(teller, [TELLER_SECRET]), "Content-Type": "application/json"},
+        ),
+        ("POST", "/banking/webhooks/finicity"): lambda: client.post(
+            "/banking/webhooks/finicity",
+            content=finicity,
+            headers={"X-Finicity-Signature": finicity_signature, "Content-Type": "application/json"},
         ),
         ("GET", "/banking/openapi.json"): lambda: client.get("/banking/openapi.json"),
         ("GET", "/banking/docs"): lambda: client.get("/banking/docs"),

@@ -52,14 +52,15 @@ def add_banking(
 ) -> BankingProvider:
     """Mount the banking API on ``app`` and return its provider.
 
-    ``provider`` is a name (``"sandbox"``, ``"teller"``, ``"plaid"``), a provider instance, or None to
+    ``provider`` is a name (``"sandbox"``, ``"teller"``, ``"plaid"``, ``"finicity"``), a provider instance, or None to
     detect one from the environment. Routes: ``POST {prefix}/link``, ``POST {prefix}/exchange``,
     ``GET {prefix}/accounts|transactions|balances|identity|balance-history``, plus ``{prefix}/docs``
     and ``{prefix}/openapi.json`` for the banking routes alone. The provider is closed when the app
     shuts down, and stored on ``app.state.banking_provider``.
 
     With ``webhooks`` (a `Webhooks` holding the app's handlers), ``POST {prefix}/webhooks/plaid`` and
-    ``POST {prefix}/webhooks/teller`` are mounted too: verified, replay-safe, handlers run after the 200.
+    ``POST {prefix}/webhooks/teller`` and ``POST {prefix}/webhooks/finicity`` are mounted too: verified,
+    replay-safe, handlers run after the 200.
 
     Balance history is kept in ``store``, else in the database at ``database_url`` (``sqlite:///f.db``,
     ``postgresql://...``), else in the history module's default store (``FIN_INFRA_DATABASE_URL``, or

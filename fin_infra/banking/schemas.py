@@ -32,8 +32,9 @@ class LinkRequest(BaseModel):
 
 
 class ExchangeRequest(BaseModel):
-    """What the connect widget returned: Plaid/sandbox ``public_token``, Teller Connect's enrollment, or MX
-    Connect's ``mx/connect/memberConnected`` event (``type`` and ``metadata``: user_guid, member_guid)."""
+    """What the connect widget returned: Plaid/sandbox ``public_token``, Teller Connect's enrollment, MX
+    Connect's ``mx/connect/memberConnected`` event (``type`` and ``metadata``: user_guid, member_guid), or
+    Finicity Data Connect's success event (``customerId``, ``institutionLoginId`` or ``payload.accounts``)."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
@@ -48,18 +49,25 @@ class ExchangeRequest(BaseModel):
 
     @model_validator(mode="after")
     def _one_of(self) -> ExchangeRequest:
-        if not self.public_token and not self.access_token and not self.metadata:
+        if not self.public_token and not self.access_token and not self.metadata and not self._finicity_event():
             raise ValueError(
-                "send public_token (Plaid, sandbox), Teller Connect's accessToken and enrollment, or MX Connect's "
-                "memberConnected event (type, metadata)"
+                "send public_token (Plaid, sandbox), Teller Connect's accessToken and enrollment, MX Connect's "
+                "memberConnected event (type, metadata), or Finicity Data Connect's event with customerId"
             )
         return self
+
+    def _finicity_event(self) -> dict[str, Any] | None:
+        extra = self.model_extra or {}
+        return dict(extra) if extra.get("customerId") is not None or extra.get("customer_id") is not None else None
 
     def payload(self) -> str | dict[str, Any]:
         if self.public_token:
             return self.public_token
         if self.access_token:
             return {"accessToken": self.access_token, "enrollment": self.enrollment or {}, "user": self.user or {}}
+        event = self._finicity_event()
+        if event is not None and not self.metadata:
+            return event
         return {"type": self.type, "metadata": self.metadata or {}}
 
 

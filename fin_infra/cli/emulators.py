@@ -1,4 +1,4 @@
-"""``fin-infra emulators teller|plaid|mx``: serve a provider emulator by hand until Ctrl-C (or SIGTERM)."""
+"""``fin-infra emulators teller|plaid|mx|finicity``: serve a provider emulator by hand until Ctrl-C (or SIGTERM)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ EMULATORS: dict[str, tuple[str, int, str]] = {
     "teller": ("fin_infra.emulators.teller.cli", 8443, "Teller's API over HTTPS with client certificates (mTLS)"),
     "plaid": ("fin_infra.emulators.plaid.cli", 8444, "Plaid's API over HTTP"),
     "mx": ("fin_infra.emulators.mx.cli", 8445, "MX Platform API over HTTP"),
+    "finicity": ("fin_infra.emulators.finicity.cli", 8446, "Finicity (Mastercard Open Finance US) API over HTTP"),
 }
 
 
@@ -21,7 +22,7 @@ def register(commands: Any) -> None:
     """Add ``emulators teller`` and ``emulators plaid``."""
     group = commands.add_parser(
         "emulators",
-        help="serve a provider emulator (teller, plaid, mx) for manual testing",
+        help="serve a provider emulator (teller, plaid, mx, finicity) for manual testing",
         description="Serve a local emulator of a provider's API and print the settings that point fin-infra at it.",
     )
     sub = group.add_subparsers(dest="emulator", required=True)

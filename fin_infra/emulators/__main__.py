@@ -1,5 +1,5 @@
-"""``python -m fin_infra.emulators <teller|plaid|mx> [--host H] [--port N]``: the earlier spelling of
-``fin-infra emulators teller|plaid|mx``."""
+"""``python -m fin_infra.emulators <teller|plaid|mx|finicity> [--host H] [--port N]``: the earlier spelling of
+``fin-infra emulators teller|plaid|mx|finicity``."""
 
 from __future__ import annotations
 

@@ -45,7 +45,21 @@ def _mx(**options: Any) -> BankingProvider:
     return MXClient(**options)
 
 
-FACTORIES: dict[str, ProviderFactory] = {"sandbox": _sandbox, "teller": _teller, "plaid": _plaid, "mx": _mx}
+def _finicity(**options: Any) -> BankingProvider:
+    # FINICITY_PARTNER_ID, FINICITY_SECRET, FINICITY_APP_KEY, FINICITY_ENVIRONMENT, FINICITY_BASE_URL, ...
+    # (see FinicitySettings); keyword options override them.
+    from fin_infra.providers.banking.finicity import FinicityClient
+
+    return FinicityClient(**options)
+
+
+FACTORIES: dict[str, ProviderFactory] = {
+    "sandbox": _sandbox,
+    "teller": _teller,
+    "plaid": _plaid,
+    "mx": _mx,
+    "finicity": _finicity,
+}
 
 
 def _teller_certificate_path(env: Mapping[str, str]) -> str | None:
@@ -56,8 +70,8 @@ def detect_provider(env: Mapping[str, str] | None = None) -> str:
     """The provider name the environment asks for.
 
     In order: ``FIN_INFRA_BANKING_PROVIDER``; ``TELLER_CERTIFICATE_PATH`` naming an existing file ->
-    teller; ``PLAID_CLIENT_ID`` set -> plaid; ``MX_CLIENT_ID`` set -> mx; else a `ProviderConfigurationError`
-    (a ValueError).
+    teller; ``PLAID_CLIENT_ID`` set -> plaid; ``MX_CLIENT_ID`` set -> mx; ``FINICITY_PARTNER_ID`` set ->
+    finicity; else a `ProviderConfigurationError` (a ValueError).
     """
     env = os.environ if env is None else env
     explicit = env.get(PROVIDER_ENV, "").strip().lower()
@@ -70,6 +84,8 @@ def detect_provider(env: Mapping[str, str] | None = None) -> str:
         return "plaid"
     if env.get("MX_CLIENT_ID"):
         return "mx"
+    if env.get("FINICITY_PARTNER_ID"):
+        return "finicity"
     hint = ""
     if cert:
         hint = " (TELLER_CERTIFICATE_PATH is set but names no existing file)"
@@ -77,7 +93,8 @@ def detect_provider(env: Mapping[str, str] | None = None) -> str:
         "No banking provider credentials found"
         + hint
         + ". Set TELLER_CERTIFICATE_PATH and TELLER_PRIVATE_KEY_PATH for Teller, PLAID_CLIENT_ID and "
-        "PLAID_SECRET for Plaid, MX_CLIENT_ID and MX_API_KEY for MX, or FIN_INFRA_BANKING_PROVIDER to name one; "
+        "PLAID_SECRET for Plaid, MX_CLIENT_ID and MX_API_KEY for MX, FINICITY_PARTNER_ID, FINICITY_SECRET and "
+        "FINICITY_APP_KEY for Finicity, or FIN_INFRA_BANKING_PROVIDER to name one; "
         "easy_banking(provider='sandbox') works offline with no credentials."
     )
 

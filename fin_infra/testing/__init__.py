@@ -1,9 +1,10 @@
 """Helpers for testing apps built on fin-infra offline: provider emulators on real local servers.
 
     from fin_infra.testing import serve_teller_emulator, serve_plaid_emulator, serve_mx_emulator
+    from fin_infra.testing import serve_finicity_emulator
 
-Pytest fixtures (``teller_emulator``, ``plaid_emulator``, ``mx_emulator``) are registered automatically through the
-``pytest11`` entry point (`fin_infra.testing.plugin`).
+Pytest fixtures (``teller_emulator``, ``plaid_emulator``, ``mx_emulator``, ``finicity_emulator``) are
+registered automatically through the ``pytest11`` entry point (`fin_infra.testing.plugin`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ _LAZY = {
     "serve_teller_emulator": "fin_infra.testing.teller",
     "serve_plaid_emulator": "fin_infra.testing.plaid",
     "serve_mx_emulator": "fin_infra.testing.mx",
+    "serve_finicity_emulator": "fin_infra.testing.finicity",
 }
 
 _EXTRA_MODULES = {"uvicorn", "cryptography"}  # what the 'emulators' extra installs

@@ -37,3 +37,12 @@ def mx_emulator() -> Iterator[Any]:
 
     with serve_mx_emulator() as mx:
         yield mx
+
+
+@pytest.fixture
+def finicity_emulator() -> Iterator[Any]:
+    """A Finicity emulator over real HTTP on 127.0.0.1, for one test."""
+    from fin_infra.testing import serve_finicity_emulator
+
+    with serve_finicity_emulator() as finicity:
+        yield finicity

@@ -12,6 +12,7 @@ PUBLIC = {
     "MemoryReplayStore", "PlaidKey", "PlaidKeySource", "PlaidWebhookVerifier", "RedisReplayStore", "ReplayStore",
     "Verdict", "WebhookEvent", "Webhooks", "build_webhook_router", "check_teller_webhook", "default_plaid_verifier",
     "verify_plaid_webhook", "verify_plaid_webhook_async", "verify_teller_webhook", "verify_teller_webhook_async",
+    "check_finicity_webhook", "verify_finicity_webhook",
 }  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""Verified, replay-safe Plaid and Teller webhooks.
+"""Verified, replay-safe Plaid, Teller and Finicity webhooks.
 
     from fin_infra.banking.webhooks import verify_plaid_webhook, verify_teller_webhook, Webhooks
 
@@ -10,12 +10,13 @@
     @webhooks.on("TRANSACTIONS", "SYNC_UPDATES_AVAILABLE")
     async def on_sync(event): ...
 
-    add_banking(app, webhooks=webhooks)   # POST /banking/webhooks/plaid and /banking/webhooks/teller
+    add_banking(app, webhooks=webhooks)   # POST /banking/webhooks/plaid, /teller and /finicity
 
 Plaid verification needs `cryptography`: ``pip install 'fin-infra[webhooks]'``.
 """
 
 from fin_infra.banking.webhooks._common import Verdict
+from fin_infra.banking.webhooks.finicity import check_finicity_webhook, verify_finicity_webhook
 from fin_infra.banking.webhooks.plaid import (
     PlaidWebhookVerifier,
     default_plaid_verifier,
@@ -43,8 +44,10 @@ __all__ = [
     "WebhookEvent",
     "Webhooks",
     "build_webhook_router",
+    "check_finicity_webhook",
     "check_teller_webhook",
     "default_plaid_verifier",
+    "verify_finicity_webhook",
     "verify_plaid_webhook",
     "verify_plaid_webhook_async",
     "verify_teller_webhook",

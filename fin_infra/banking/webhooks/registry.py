@@ -29,6 +29,7 @@ from typing import Any, Literal, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
+from fin_infra.banking.webhooks.finicity import REPLAY_TTL_SECONDS
 from fin_infra.banking.webhooks.plaid import PlaidWebhookVerifier
 from fin_infra.banking.webhooks.plaid_keys import PlaidKeySource
 from fin_infra.banking.webhooks.replay import MemoryReplayStore, ReplayStore
@@ -36,7 +37,8 @@ from fin_infra.banking.webhooks.teller import TOLERANCE_SECONDS
 
 log = logging.getLogger("fin_infra.banking.webhooks")
 
-ProviderName = Literal["plaid", "teller"]
+ProviderName = Literal["plaid", "teller", "finicity"]
+PROVIDERS = ("plaid", "teller", "finicity")
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,9 @@ class WebhookEvent:
 
     ``type``/``code``: Plaid's ``webhook_type``/``webhook_code``; for Teller the event ``type``
     (``transactions.processed``) and no code. ``item_id``: Plaid's ``item_id`` or Teller's
-    ``payload.enrollment_id``. ``payload``: the whole parsed body.
+    ``payload.enrollment_id``; for Finicity the Connect ``eventType`` (``added``) and no code, ``item_id``
+    ``"<customerId>:<institutionLoginId>"`` (as `/exchange` returns it) or the customer id alone.
+    ``payload``: the whole parsed body.
     """
 
     provider: ProviderName
@@ -82,7 +86,9 @@ class Webhooks:
     ``plaid``: a `PlaidWebhookVerifier` (default: keys fetched with the environment's Plaid
     credentials). ``teller_secrets``: Teller signing secrets (default ``TELLER_WEBHOOK_SECRETS``).
     ``replay_store``: a `ReplayStore` (default in memory, per process). ``teller_replay_ttl``: how
-    long a Teller event id is remembered. ``max_body_bytes``: larger bodies are refused unread.
+    long a Teller event id is remembered. ``finicity_secrets``: the Finicity partner secret(s) Connect webhooks
+    are signed with (default: the mounted Finicity provider's, else ``FINICITY_SECRET``).
+    ``max_body_bytes``: larger bodies are refused unread.
     """
 
     def __init__(
@@ -93,6 +99,8 @@ class Webhooks:
         teller_tolerance: float = TOLERANCE_SECONDS,
         replay_store: ReplayStore | None = None,
         teller_replay_ttl: float = 24 * 3600.0,
+        finicity_secrets: Sequence[str] | str | None = None,
+        finicity_replay_ttl: float = REPLAY_TTL_SECONDS,
         max_body_bytes: int = 4 * 1024 * 1024,
     ) -> None:
         self._plaid = plaid
@@ -100,6 +108,8 @@ class Webhooks:
         self.teller_tolerance = teller_tolerance
         self.replay_store: ReplayStore = replay_store if replay_store is not None else MemoryReplayStore()
         self.teller_replay_ttl = teller_replay_ttl
+        self.finicity_secrets = finicity_secrets
+        self.finicity_replay_ttl = finicity_replay_ttl
         self.max_body_bytes = max_body_bytes
         self._handlers: list[_Registration] = []
 
@@ -117,7 +127,13 @@ class Webhooks:
         webhooks=Webhooks())`` verifies with those credentials even when no ``PLAID_*`` variable is set.
         """
         settings = getattr(provider, "settings", None)
-        if self._plaid is not None or getattr(provider, "name", None) != "plaid" or settings is None:
+        name = getattr(provider, "name", None)
+        if name == "finicity" and self.finicity_secrets is None and isinstance(
+            getattr(settings, "partner_secret", None), str
+        ):
+            self.finicity_secrets = [settings.partner_secret]  # type: ignore[union-attr]
+            return
+        if self._plaid is not None or name != "plaid" or settings is None:
             return
         try:
             keys = PlaidKeySource(
@@ -135,12 +151,12 @@ class Webhooks:
     ) -> Callable[[H], H]:
         """Decorator: call the function for events of ``webhook_type`` (``"*"``: all) and ``webhook_code`` (None: any).
 
-        Matching ignores case. ``provider`` (``"plaid"``/``"teller"``) narrows it to one provider.
+        Matching ignores case. ``provider`` (``"plaid"``/``"teller"``/``"finicity"``) narrows it to one provider.
         """
         if not webhook_type:
             raise ValueError("webhook_type is required ('*' matches every type)")
-        if provider not in (None, "plaid", "teller"):
-            raise ValueError("provider must be 'plaid', 'teller' or None")
+        if provider is not None and provider not in PROVIDERS:
+            raise ValueError("provider must be 'plaid', 'teller', 'finicity' or None")
 
         def register(handler: H) -> H:
             self.add_handler(handler, webhook_type, webhook_code, provider=provider)

@@ -1,4 +1,4 @@
-"""The webhook routes `add_banking(app, webhooks=...)` mounts: ``POST {prefix}/webhooks/plaid|teller``.
+"""The webhook routes `add_banking(app, webhooks=...)` mounts: ``POST {prefix}/webhooks/plaid|teller|finicity``.
 
 Each route reads the raw body (refusing one over ``max_body_bytes``), verifies it before parsing
 anything, and answers:
@@ -34,6 +34,7 @@ from fin_infra._json import dumpb
 from fin_infra.banking import problems
 from fin_infra.banking.route_class import ProblemRoute
 from fin_infra.banking.webhooks._common import Verdict
+from fin_infra.banking.webhooks.finicity import check_finicity_webhook
 from fin_infra.banking.webhooks.registry import ProviderName, WebhookEvent, Webhooks
 from fin_infra.banking.webhooks.teller import check_teller_webhook
 
@@ -99,6 +100,8 @@ def _event(provider: ProviderName, body: bytes, delivery_id: str) -> WebhookEven
         return None
     if provider == "plaid":
         kind, code, item = data.get("webhook_type"), data.get("webhook_code"), data.get("item_id")
+    elif provider == "finicity":
+        kind, code, item = data.get("eventType"), None, _finicity_item(data)
     else:
         inner = data.get("payload")
         inner = inner if isinstance(inner, dict) else {}
@@ -118,10 +121,23 @@ def _event(provider: ProviderName, body: bytes, delivery_id: str) -> WebhookEven
     )
 
 
+def _finicity_item(data: dict[str, Any]) -> str | None:
+    customer = data.get("customerId")
+    if not isinstance(customer, (str, int)) or isinstance(customer, bool):
+        return None
+    given = data.get("payload")
+    payload: dict[str, Any] = given if isinstance(given, dict) else {}
+    listed = payload.get("accounts")
+    accounts: list[Any] = listed if isinstance(listed, list) else []
+    logins = {str(a["institutionLoginId"]) for a in accounts if isinstance(a, dict) and a.get("institutionLoginId")}
+    login = payload.get("institutionLoginId") or (logins.pop() if len(logins) == 1 else None)
+    return f"{customer}:{login}" if login else str(customer)
+
+
 def build_webhook_router(
     webhooks: Webhooks, *, prefix: str = "/banking", tags: list[str] | None = None, provider: object | None = None
 ) -> APIRouter:
-    """An `APIRouter` with ``POST {prefix}/webhooks/plaid`` and ``POST {prefix}/webhooks/teller``.
+    """An `APIRouter` with ``POST {prefix}/webhooks/plaid``, ``/webhooks/teller`` and ``/webhooks/finicity``.
 
     ``provider``: the mounted provider; a Plaid provider's credentials are used to fetch Plaid's keys
     unless ``webhooks`` was given its own verifier.
@@ -188,6 +204,21 @@ def build_webhook_router(
         return await accept(
             "teller", request, verdict, body, max(webhooks.teller_replay_ttl, webhooks.teller_tolerance)
         )
+
+    @router.post(
+        "/webhooks/finicity",
+        summary="Receive a Finicity Data Connect webhook (verified, replay-safe)",
+        responses=_RESPONSES,
+        openapi_extra=_openapi("X-Finicity-Signature", "hex HMAC-SHA256 of the body under the partner secret"),
+    )
+    async def finicity_webhook(request: Request) -> Response:
+        body = await read(request)
+        if isinstance(body, Response):
+            return body
+        verdict = check_finicity_webhook(request.headers, body, webhooks.finicity_secrets)
+        if not verdict.ok:
+            return _refused("finicity", request, verdict)
+        return await accept("finicity", request, verdict, body, webhooks.finicity_replay_ttl)
 
     return router
 
