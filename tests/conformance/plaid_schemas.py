@@ -179,7 +179,9 @@ OWNER = obj(
 ACCOUNT_IDENTITY = obj({**_ACCOUNT_REQUIRED, "owners": arr(OWNER)}, _ACCOUNT_OPTIONAL)
 INSTITUTION = obj(
     {"institution_id": STR, "name": STR, "products": arr(PRODUCTS), "country_codes": arr(COUNTRY),
-     "routing_numbers": arr(STR), "oauth": BOOL},
+     "routing_numbers": arr(STR), "oauth": BOOL,
+     # newer than the 2020-09-14 document we checked, and required by plaid-python 46's Institution model
+     "connection_availability": enum("SUPPORTED", "NOT_SUPPORTED")},
     {"url": null(STR), "primary_color": null(STR), "logo": null(STR), "dtc_numbers": arr(STR),
      "status": null({"type": "object"}), "payment_initiation_metadata": null({"type": "object"}),
      "auth_metadata": null({"type": "object"})},

@@ -190,4 +190,5 @@ def institution_json(institution_id: str) -> dict[str, Any]:
         "products": ["assets", "auth", "balance", "transactions", "identity"],
         "routing_numbers": ["011401533", "021200339"],
         "url": "https://plaid.com",
+        "connection_availability": "SUPPORTED",  # required by newer API releases (plaid-python 46)
     }
