@@ -1,5 +1,9 @@
 """Serve an ASGI app with uvicorn on a background thread, on 127.0.0.1 and a free port.
 
+With a `TLSConfig` that names a client CA, the client certificate a connection presented (if any) is
+handed to the app in the ASGI TLS extension: ``scope["extensions"]["tls"]["client_cert_chain"]`` (PEM
+strings, empty when none was presented), so an app can answer a missing certificate at the HTTP level.
+
     >>> from fastapi import FastAPI
     >>> with EmulatorServer(FastAPI()) as server:
     ...     server.base_url.startswith("http://127.0.0.1:")
@@ -8,6 +12,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 import threading
@@ -18,6 +23,8 @@ from types import TracebackType
 from typing import Any
 
 import uvicorn
+from uvicorn.config import HTTP_PROTOCOLS
+from uvicorn.importer import import_from_string
 
 
 @dataclass(frozen=True)
@@ -27,7 +34,40 @@ class TLSConfig:
     certfile: Path
     keyfile: Path
     client_ca: Path | None = None
+    # True: a connection without a certificate fails the TLS handshake. False: the certificate is
+    # requested (and verified when presented) and the app decides (see the TLS scope extension).
     require_client_cert: bool = True
+
+
+def _peer_certificate_protocol() -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol, extended to put the client's certificate in the ASGI TLS extension."""
+    base: Any = import_from_string(HTTP_PROTOCOLS["auto"])
+
+    class PeerCertificateProtocol(base):  # type: ignore[misc]
+        app: Any  # uvicorn's protocols keep the ASGI app here, one protocol object per connection
+
+        def connection_made(self, transport: asyncio.Transport) -> None:
+            super().connection_made(transport)
+            ssl_object = transport.get_extra_info("ssl_object")
+            der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+            tls = {
+                "server_cert": None,
+                "client_cert_chain": [ssl.DER_cert_to_PEM_cert(der)] if der else [],
+                "client_cert_name": None,
+                "client_cert_error": None,
+                "tls_version": None,
+                "cipher_suite": None,
+            }
+            inner = self.app
+
+            async def app(scope: Any, receive: Any, send: Any) -> None:
+                if scope.get("type") in ("http", "websocket"):
+                    scope = {**scope, "extensions": {**(scope.get("extensions") or {}), "tls": tls}}
+                await inner(scope, receive, send)
+
+            self.app = app
+
+    return PeerCertificateProtocol
 
 
 class EmulatorServer:
@@ -56,6 +96,7 @@ class EmulatorServer:
                 options.update(
                     ssl_ca_certs=str(tls.client_ca),
                     ssl_cert_reqs=ssl.CERT_REQUIRED if tls.require_client_cert else ssl.CERT_OPTIONAL,
+                    http=_peer_certificate_protocol(),
                 )
         config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off", **options)
         self._server = uvicorn.Server(config)

@@ -24,6 +24,9 @@ def test_cli_serves_the_emulator() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C must reach it even when the test run itself was started in the background (which makes
+        # SIGINT ignored, and a child inherits that): what's tested is the CLI, not how pytest was started.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         url = f"http://127.0.0.1:{port}"

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from fin_infra.banking.exceptions import ProviderConfigurationError
+from fin_infra.emulators.server import EmulatorServer, TLSConfig
+from fin_infra.emulators.teller import create_app
 from fin_infra.providers.banking.teller import TellerClient
 from fin_infra.testing.teller import TellerEmulator
 from tests.teller.conftest import FAST_RETRY
@@ -84,10 +86,16 @@ def test_inline_pem_with_escaped_newlines(teller: TellerEmulator, token: str) ->
     assert "BEGIN" not in repr(client.settings), "PEM text never shows in a repr"
 
 
-async def test_no_certificate_is_refused_by_the_server(teller: TellerEmulator, token: str) -> None:
-    async with TellerClient(base_url=teller.base_url, ca_bundle=str(teller.certs.ca_cert), retry=FAST_RETRY) as c:
-        with pytest.raises(ProviderConfigurationError, match="requires a client certificate and none is configured"):
-            await c.get_accounts(token)
+async def test_a_server_requiring_the_certificate_in_the_handshake(teller: TellerEmulator, token: str) -> None:
+    # Teller itself answers a missing certificate with HTTP 400 (tests/teller/test_fidelity.py); a server
+    # (or a proxy in front of it) that refuses the handshake instead gets an error saying the same.
+    certs = teller.certs
+    strict = TLSConfig(certs.server_cert, certs.server_key, client_ca=certs.ca_cert, require_client_cert=True)
+    with EmulatorServer(create_app(teller.backend), tls=strict) as server:
+        async with TellerClient(base_url=server.base_url, ca_bundle=str(certs.ca_cert), retry=FAST_RETRY) as c:
+            refused = "requires a client certificate and none is configured"
+            with pytest.raises(ProviderConfigurationError, match=refused):
+                await c.get_accounts(token)
 
 
 async def test_certificate_from_another_ca_is_refused(teller: TellerEmulator, token: str) -> None:

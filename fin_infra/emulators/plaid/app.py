@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +23,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fin_infra.emulators.plaid import validation
+from fin_infra.emulators.plaid.data import INSTITUTION_COUNTRIES, INSTITUTIONS
 from fin_infra.emulators.plaid.errors import PlaidAPIError, invalid_field, missing_fields
 from fin_infra.emulators.plaid.models import PendingWebhook, PlaidBackend
 from fin_infra.emulators.plaid.responses import (
@@ -34,6 +37,7 @@ from fin_infra.emulators.plaid.responses import (
 )
 from fin_infra.emulators.plaid.webhooks import SentWebhook
 
+logger = logging.getLogger("fin_infra.emulators.plaid")
 Result = tuple[dict[str, Any], list[PendingWebhook]]
 Handler = Callable[[PlaidBackend, dict[str, Any]], Result]
 HANDLERS: dict[str, Handler] = {}
@@ -53,14 +57,6 @@ def _require(body: dict[str, Any], *names: str) -> None:
         raise missing_fields(*missing)
 
 
-PRODUCTS = frozenset({"transactions", "auth", "identity", "investments", "liabilities", "assets", "statements"})
-
-
-def _check_products(products: object) -> None:
-    if not isinstance(products, list) or any(p not in PRODUCTS for p in products):
-        raise PlaidAPIError.of("INVALID_PRODUCT", f"products must be among: {', '.join(sorted(PRODUCTS))}")
-
-
 def _token(body: dict[str, Any]) -> str:
     token = body.get("access_token")
     if not isinstance(token, str) or not token:
@@ -68,15 +64,21 @@ def _token(body: dict[str, Any]) -> str:
     return token
 
 
+def _account_ids(item: Any, options: dict[str, Any]) -> set[str] | None:
+    """``options.account_ids`` (None: all accounts); an id the Item doesn't have is ``INVALID_ACCOUNT_ID``."""
+    wanted = options.get("account_ids")
+    if wanted is None:
+        return None
+    known = {a.account_id for a in item.accounts}
+    if not isinstance(wanted, list) or any(not isinstance(a, str) or a not in known for a in wanted):
+        raise PlaidAPIError.of("INVALID_ACCOUNT_ID", "one or more of the account IDs is invalid")
+    return set(wanted)
+
+
 def _accounts(backend: PlaidBackend, body: dict[str, Any], *, balance: bool = False) -> Result:
     item = backend.item_for(_token(body))
-    wanted = (body.get("options") or {}).get("account_ids")
-    accounts = item.accounts
-    if wanted is not None:
-        known = {a.account_id for a in accounts}
-        if not isinstance(wanted, list) or any(a not in known for a in wanted):
-            raise PlaidAPIError.of("INVALID_ACCOUNT_ID", "one or more of the account IDs is invalid")
-        accounts = [a for a in accounts if a.account_id in wanted]
+    wanted = _account_ids(item, body.get("options") or {})
+    accounts = [a for a in item.accounts if wanted is None or a.account_id in wanted]
     return {"accounts": [account_json(a) for a in accounts], "item": item_json(item)}, []
 
 
@@ -87,11 +89,15 @@ endpoint("/accounts/balance/get")(lambda b, body: _accounts(b, body, balance=Tru
 @endpoint("/link/token/create")
 def _link_token_create(backend: PlaidBackend, body: dict[str, Any]) -> Result:
     _require(body, "client_name", "language", "country_codes")
+    validation.check_language(body["language"])
+    validation.check_country_codes(body["country_codes"])
     if not (body.get("user") or {}).get("client_user_id"):
         raise missing_fields("user.client_user_id")
     if not body.get("access_token") and not body.get("products"):
         raise missing_fields("products")
-    _check_products(body.get("products") or [])
+    for field in ("products", "optional_products", "required_if_supported_products", "additional_consented_products"):
+        if body.get(field) is not None:
+            validation.check_products(body[field], field)
     token, expiration = backend.create_link_token(body)
     return {"expiration": expiration.strftime("%Y-%m-%dT%H:%M:%SZ"), "link_token": token}, []
 
@@ -106,7 +112,7 @@ def _exchange(backend: PlaidBackend, body: dict[str, Any]) -> Result:
 @endpoint("/sandbox/public_token/create")
 def _sandbox_public_token(backend: PlaidBackend, body: dict[str, Any]) -> Result:
     _require(body, "institution_id", "initial_products")
-    _check_products(body["initial_products"])
+    validation.check_products(body["initial_products"], "initial_products")
     token = backend.create_public_token(body["institution_id"], list(body["initial_products"]), body.get("options"))
     return {"public_token": token}, []
 
@@ -115,7 +121,7 @@ def _sandbox_public_token(backend: PlaidBackend, body: dict[str, Any]) -> Result
 def _transactions_sync(backend: PlaidBackend, body: dict[str, Any]) -> Result:
     item = backend.item_for(_token(body))
     count = body.get("count", 100)
-    if not isinstance(count, int) or not 1 <= count <= 500:
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 500:
         raise invalid_field("count must be an integer between 1 and 500")
     cursor = body.get("cursor")
     if cursor == "now":
@@ -155,13 +161,17 @@ def _transactions_get(backend: PlaidBackend, body: dict[str, Any]) -> Result:
         raise invalid_field("start_date and end_date must be dates in YYYY-MM-DD format") from None
     options = body.get("options") or {}
     count, offset = options.get("count", 100), options.get("offset", 0)
-    if not isinstance(count, int) or not 1 <= count <= 500 or not isinstance(offset, int) or offset < 0:
+    if any(isinstance(n, bool) or not isinstance(n, int) for n in (count, offset)) or not (
+        1 <= count <= 500 and offset >= 0
+    ):
         raise invalid_field("count must be 1-500 and offset at least 0")
-    wanted = options.get("account_ids")
+    if start > end:
+        raise invalid_field("start_date must not be after end_date")
+    wanted = _account_ids(item, options)
     with backend.lock:
         txns = [t for t in item.ledger.live() if start <= t.date <= end and (not wanted or t.account_id in wanted)]
     return {
-        "accounts": [account_json(a) for a in item.accounts],
+        "accounts": [account_json(a) for a in item.accounts if not wanted or a.account_id in wanted],
         "item": item_json(item),
         "total_transactions": len(txns),
         "transactions": [txn_json(t) for t in txns[offset : offset + count]],
@@ -207,9 +217,9 @@ def _item_webhook_update(backend: PlaidBackend, body: dict[str, Any]) -> Result:
 @endpoint("/institutions/get_by_id")
 def _institution(backend: PlaidBackend, body: dict[str, Any]) -> Result:
     _require(body, "institution_id", "country_codes")
-    from fin_infra.emulators.plaid.data import INSTITUTIONS
-
-    if body["institution_id"] not in INSTITUTIONS:
+    countries = validation.check_country_codes(body["country_codes"])
+    institution_id = body["institution_id"]
+    if institution_id not in INSTITUTIONS or INSTITUTION_COUNTRIES.get(institution_id, "US") not in countries:
         raise PlaidAPIError.of("INVALID_INSTITUTION", "invalid institution_id provided")
     return {"institution": institution_json(body["institution_id"])}, []
 
@@ -224,20 +234,21 @@ def _reset_login(backend: PlaidBackend, body: dict[str, Any]) -> Result:
 @endpoint("/sandbox/item/fire_webhook")
 def _fire_webhook(backend: PlaidBackend, body: dict[str, Any]) -> Result:
     _require(body, "webhook_code")
-    hook = backend.fire_webhook(
-        _token(body),
-        body.get("webhook_type") or "TRANSACTIONS",
-        body["webhook_code"],
-    )
+    hook = backend.fire_webhook(_token(body), body.get("webhook_type"), body["webhook_code"])
     return {"webhook_fired": hook is not None}, [hook] if hook else []
 
 
 @endpoint("/sandbox/transactions/create")
 def _sandbox_transactions_create(backend: PlaidBackend, body: dict[str, Any]) -> Result:
     _require(body, "transactions")
-    for t in body["transactions"]:
-        posted = dt.date.fromisoformat(t["date_posted"])
-        backend.add_transaction(_token(body), str(t["amount"]), t["description"], date=posted)
+    token = _token(body)
+    backend.item_for(token, data=False)
+    for transacted, posted, amount, description, currency in validation.sandbox_transactions(
+        body["transactions"], backend.today()
+    ):
+        backend.add_transaction(
+            token, amount, description, date=posted, authorized_date=transacted, currency=currency
+        )
     return {}, []
 
 
@@ -291,6 +302,7 @@ def create_app(backend: PlaidBackend) -> Starlette:
             )
             body.pop("client_id", None)
             body.pop("secret", None)
+            validation.check_fields(request.url.path, body)
             fault = backend.take_fault(request.url.path)
             if fault is not None:
                 if fault.latency:
@@ -302,6 +314,9 @@ def create_app(backend: PlaidBackend) -> Starlette:
                 await deliver(hook)
         except PlaidAPIError as exc:
             return _json(exc.body(request_id), exc.status)
+        except Exception:  # a bug of ours: still Plaid's error shape, never a plain-text 500
+            logger.exception("Plaid emulator: %s failed", request.url.path)
+            return _json(PlaidAPIError.of("INTERNAL_SERVER_ERROR").body(request_id), 500)
         return _json({**result, "request_id": request_id})
 
     paths = [Route(path, dispatch, methods=["POST"]) for path in HANDLERS]

@@ -106,8 +106,11 @@ class TransactionChanges:
         date: dt.date | None = None,
         pending: bool = False,
         account_index: int = 0,
+        authorized_date: dt.date | None = None,
+        currency: str = "USD",
     ) -> Txn:
-        """Add one transaction (Plaid's sign: positive = money out) to the Item."""
+        """Add one transaction (Plaid's sign: positive = money out) to the Item; ``date`` is the posted
+        date, ``authorized_date`` (default ``date``) when it was made."""
         with self.lock:
             item = self.item_for(access_token, data=False)
             merchant = MERCHANTS[0]
@@ -117,7 +120,7 @@ class TransactionChanges:
                 account_id=item.accounts[account_index].account_id,
                 amount=Decimal(amount),
                 date=date or self.today(),
-                authorized_date=date or self.today(),
+                authorized_date=authorized_date or date or self.today(),
                 name=description,
                 merchant_name=None,
                 category=merchant.category,
@@ -125,6 +128,7 @@ class TransactionChanges:
                 pfc=merchant.pfc,
                 payment_channel="other",
                 pending=pending,
+                currency=currency,
             )
             item.ledger.add(txn)
             return txn

@@ -16,13 +16,28 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 SANDBOX_INSTITUTION_ID = "ins_109508"
+# Plaid's sandbox institutions (and ``ins_3``, the id Plaid's own examples use): id -> name.
 INSTITUTIONS: dict[str, str] = {
     "ins_109508": "First Platypus Bank",
     "ins_109509": "First Gingham Credit Union",
     "ins_109510": "Tattersall Federal Credit Union",
     "ins_109511": "Tartan Bank",
     "ins_109512": "Houndstooth Bank",
+    "ins_130016": "First Platypus Balance Bank",
+    "ins_43": "Tartan-Dominion Bank of Canada",
+    "ins_127287": "Platypus OAuth Bank",
+    "ins_132241": "First Platypus OAuth App2App Bank",
+    "ins_116834": "Flexible Platypus Open Banking",
+    "ins_117650": "Royal Bank of Plaid",
+    "ins_135858": "Windowpane Bank",
+    "ins_132363": "Unhealthy Platypus Bank - Degraded",
+    "ins_132361": "Unhealthy Platypus Bank - Down",
+    "ins_133402": "Unsupported Platypus Bank",
+    "ins_3": "Chase",
 }
+# Where an institution isn't in the US (``/institutions/get_by_id`` needs its country in ``country_codes``).
+INSTITUTION_COUNTRIES: dict[str, str] = {"ins_43": "CA", "ins_116834": "GB", "ins_117650": "GB"}
+OAUTH_INSTITUTIONS = frozenset({"ins_127287", "ins_132241", "ins_116834", "ins_117650", "ins_3"})
 GOOD_USERNAME = "user_good"
 GOOD_PASSWORD = "pass_good"  # noqa: S105 - Plaid's published sandbox password, not a secret
 
@@ -147,7 +162,7 @@ MERCHANTS: tuple[Merchant, ...] = (
         "Amazon",
         "AMZN Mktp US*2K4LM",
         ("Shops", "Digital Purchase"),
-        "19013000",
+        "19019000",
         ("GENERAL_MERCHANDISE", "GENERAL_MERCHANDISE_ONLINE_MARKETPLACES"),
         "online",
         None,

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from fin_infra.emulators.plaid import fire
 from fin_infra.emulators.plaid.changes import TransactionChanges
 from fin_infra.emulators.plaid.data import (
     GOOD_PASSWORD,
@@ -336,17 +337,12 @@ class PlaidBackend(TransactionChanges):
         item.last_webhook = (self.now(), webhook_code)
         return PendingWebhook(item.webhook, payload)
 
-    def fire_webhook(self, access_token: str, webhook_type: str, webhook_code: str) -> PendingWebhook | None:
-        """``/sandbox/item/fire_webhook``: the payload for the given type and code."""
+    def fire_webhook(
+        self, access_token: str, webhook_type: str | None, webhook_code: str
+    ) -> PendingWebhook | None:
+        """``/sandbox/item/fire_webhook``: the webhook for a pair Plaid's sandbox fires (``fire.PAIRS``);
+        ``webhook_type`` None: the type the code belongs to."""
         with self.lock:
             item = self.item_for(access_token, data=False)
-            extra: dict[str, Any] = {}
-            if webhook_code == "SYNC_UPDATES_AVAILABLE":
-                extra = {"historical_update_complete": True, "initial_update_complete": True}
-            elif webhook_code == "DEFAULT_UPDATE":
-                extra = {"error": None, "new_transactions": 1}
-            elif webhook_code == "ERROR":
-                extra = {"error": PlaidAPIError.of("ITEM_LOGIN_REQUIRED").body(None)}
-            elif webhook_code in ("NEW_ACCOUNTS_AVAILABLE", "USER_PERMISSION_REVOKED"):
-                extra = {"error": None}
-            return self.webhook_for(item, webhook_type, webhook_code, **extra)
+            kind, code = fire.resolve(webhook_type, webhook_code, item.products)
+            return self.webhook_for(item, kind, code, **fire.extra_fields(item, kind, code, self.now()))

@@ -1,8 +1,8 @@
 """Plaid's JSON for the emulator's objects: every required key present, nullable ones as ``null``.
 
-Amounts are kept as `Decimal` in the emulator and written through ``float``: a two-decimal amount's
-float ``repr`` is its shortest exact decimal form (``Decimal("12.30")`` is sent as ``12.3``), which is
-what Plaid sends, and it lets the C JSON encoder do the work.
+Amounts are kept as `Decimal` in the emulator and written as Plaid writes its JSON numbers (doubles
+in their shortest form, no trailing zeros, no ``.0`` on whole amounts): ``Decimal("110.00")`` is sent
+as ``110``, ``Decimal("12.30")`` as ``12.3``, ``Decimal("-4.33")`` as ``-4.33``.
 """
 
 from __future__ import annotations
@@ -11,14 +11,26 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from fin_infra.emulators.plaid.data import INSTITUTIONS, Account, OwnerData, Txn
+from fin_infra.emulators.plaid.data import (
+    INSTITUTION_COUNTRIES,
+    INSTITUTIONS,
+    OAUTH_INSTITUTIONS,
+    Account,
+    OwnerData,
+    Txn,
+)
 
 if TYPE_CHECKING:
     from fin_infra.emulators.plaid.models import Item
 
 
-def money(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
+def money(value: Decimal | None) -> int | float | None:
+    """An amount as the JSON number Plaid writes: a whole amount as an integer, else the shortest
+    decimal form of its double (the C JSON encoder writes a float with ``repr``, which is that form)."""
+    if value is None:
+        return None
+    number = float(value)
+    return int(number) if number.is_integer() else number
 
 
 def account_json(account: Account) -> dict[str, Any]:
@@ -81,7 +93,7 @@ def item_get_json(item: Item) -> dict[str, Any]:
 def txn_json(txn: Txn) -> dict[str, Any]:
     pfc = None
     if txn.pfc is not None:
-        pfc = {"confidence_level": "VERY_HIGH", "detailed": txn.pfc[1], "primary": txn.pfc[0], "version": "v2"}
+        pfc = {"confidence_level": "VERY_HIGH", "detailed": txn.pfc[1], "primary": txn.pfc[0], "version": "v1"}
     counterparties = []
     if txn.merchant_name:
         counterparties.append(
@@ -97,7 +109,7 @@ def txn_json(txn: Txn) -> dict[str, Any]:
     return {
         "account_id": txn.account_id,
         "account_owner": None,
-        "amount": float(txn.amount),
+        "amount": money(txn.amount),
         "authorized_date": txn.authorized_date.isoformat() if txn.authorized_date else None,
         "authorized_datetime": None,
         "category": list(txn.category) if txn.category is not None else None,
@@ -168,15 +180,15 @@ def owner_json(owner: OwnerData) -> dict[str, Any]:
 
 def institution_json(institution_id: str) -> dict[str, Any]:
     return {
-        "country_codes": ["US"],
+        "country_codes": [INSTITUTION_COUNTRIES.get(institution_id, "US")],
         "dtc_numbers": [],
         "institution_id": institution_id,
         "logo": None,
         "name": INSTITUTIONS[institution_id],
-        "oauth": False,
+        "oauth": institution_id in OAUTH_INSTITUTIONS,
         "primary_color": "#1f1f1f",
         "products": ["assets", "auth", "balance", "transactions", "identity"],
         "routing_numbers": ["011401533", "021200339"],
         "url": "https://plaid.com",
-        "connection_availability": "SUPPORTED",
+        "connection_availability": "SUPPORTED",  # required by newer API releases (plaid-python 46)
     }

@@ -30,6 +30,9 @@ from fin_infra.emulators.teller.webhooks import SentWebhook
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
 CONTROL_PREFIX = "/_emulator"
+MISSING_CERTIFICATE = "Missing certificate: Retry request using your Teller client certificate."
+# Products per institution, as Teller's /institutions lists them (verification by kind).
+INSTITUTION_PRODUCTS = ["verify.instant", "balance", "transactions", "identity"]
 
 
 def _request_id() -> str:
@@ -59,6 +62,18 @@ def _token(request: Request) -> str | None:
     except (binascii.Error, UnicodeDecodeError):
         return None
     return decoded.partition(":")[0] or None
+
+
+def _has_certificate(request: Request) -> bool:
+    """Whether the connection presented a client certificate (the server verified it in the handshake)."""
+    tls = (request.scope.get("extensions") or {}).get("tls") or {}
+    return bool(tls.get("client_cert_chain"))
+
+
+def _enrollment_scoped(path: str) -> bool:
+    # Teller sends teller-enrollment-status on these (its recordings: an account, its transactions, a
+    # 404 for details); not on the account list.
+    return path.startswith("/accounts/") or path == "/identity"
 
 
 def _base(request: Request) -> str:
@@ -94,22 +109,29 @@ def create_app(backend: TellerBackend) -> Starlette:
     async def root(request: Request) -> Response:
         return _json({"links": {"accounts": f"{_base(request)}/accounts"}})
 
+    def authorize(request: Request) -> tuple[str | None, Enrollment]:
+        """The request's token and enrollment: 401 / 403 for a missing / unknown token; a development
+        or production token without a client certificate: 400 ``Missing certificate``, as Teller answers."""
+        token = _token(request)
+        found = backend.enrollment_for(token)
+        if found.environment != "sandbox" and not _has_certificate(request):
+            raise TellerAPIError(400, "bad_request", MISSING_CERTIFICATE)
+        return token, found
+
     async def institutions(request: Request) -> Response:
-        products = ["verify", "balance", "transactions", "identity"]
-        return _json([{"id": k, "name": v, "products": products} for k, v in data.INSTITUTIONS.items()])
+        return _json([{"id": k, "name": v, "products": INSTITUTION_PRODUCTS} for k, v in data.INSTITUTIONS.items()])
 
     async def accounts(request: Request) -> Response:
-        token = _token(request)
-        enrollment = backend.enrollment_for(token)
+        token, enrollment = authorize(request)
         if request.method == "DELETE":
             backend.remove(token)
             return Response(status_code=204)
         base = _base(request)
-        return _json([account_json(base, a, enrollment) for a in backend.accounts(token)], headers=_status(enrollment))
+        return _json([account_json(base, a, enrollment) for a in backend.accounts(token)])  # no status header
 
     async def account(request: Request) -> Response:
-        token, account_id = _token(request), request.path_params["account_id"]
-        enrollment = backend.enrollment_for(token)
+        token, enrollment = authorize(request)
+        account_id = request.path_params["account_id"]
         if request.method == "DELETE":
             backend.remove(token, account_id)
             return Response(status_code=204)
@@ -119,8 +141,8 @@ def create_app(backend: TellerBackend) -> Starlette:
         return _json(account_json(_base(request), found, enrollment), headers=_status(enrollment))
 
     async def balances(request: Request) -> Response:
-        token, account_id = _token(request), request.path_params["account_id"]
-        enrollment = backend.enrollment_for(token)
+        token, enrollment = authorize(request)
+        account_id = request.path_params["account_id"]
         found, ledger, available = backend.balances(token, account_id)
         url = f"{_base(request)}/accounts/{found.id}"
         body = {
@@ -132,8 +154,8 @@ def create_app(backend: TellerBackend) -> Starlette:
         return _json(body, headers=_status(enrollment))
 
     async def details(request: Request) -> Response:
-        token, account_id = _token(request), request.path_params["account_id"]
-        enrollment = backend.enrollment_for(token)
+        token, enrollment = authorize(request)
+        account_id = request.path_params["account_id"]
         found, number, routing = backend.details(token, account_id)
         url = f"{_base(request)}/accounts/{found.id}"
         body = {
@@ -145,8 +167,8 @@ def create_app(backend: TellerBackend) -> Starlette:
         return _json(body, headers=_status(enrollment))
 
     async def transactions(request: Request) -> Response:
-        token, account_id = _token(request), request.path_params["account_id"]
-        enrollment = backend.enrollment_for(token)
+        token, enrollment = authorize(request)
+        account_id = request.path_params["account_id"]
         found, rows = backend.transactions(
             token,
             account_id,
@@ -159,13 +181,12 @@ def create_app(backend: TellerBackend) -> Starlette:
         return _json([transaction_json(base, found, r) for r in rows], headers=_status(enrollment))
 
     async def transaction(request: Request) -> Response:
-        token = _token(request)
-        enrollment = backend.enrollment_for(token)
+        token, enrollment = authorize(request)
         found, row = backend.transaction(token, request.path_params["account_id"], request.path_params["txn_id"])
         return _json(transaction_json(_base(request), found, row), headers=_status(enrollment))
 
     async def identity(request: Request) -> Response:
-        token = _token(request)
+        token, _ = authorize(request)
         enrollment, who = backend.identity(token)
         owner = {
             "type": "person",
@@ -259,7 +280,9 @@ def create_app(backend: TellerBackend) -> Starlette:
 
     async def on_teller_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, TellerAPIError)
-        return _error(exc)
+        # Errors of enrollment calls carry the enrollment's status too (Teller's recorded 404 does).
+        found = backend.find_enrollment(_token(request)) if _enrollment_scoped(request.url.path) else None
+        return _error(exc, _status(found) if found is not None else None)
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

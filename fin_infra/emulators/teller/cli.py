@@ -17,7 +17,8 @@ def main(host: str = "127.0.0.1", port: int = 8443) -> None:
     with serve_teller_emulator(host=host, port=port) as teller:
         token = teller.enroll("username", "password")
         lines = [
-            f"Teller emulator on {teller.base_url} (mTLS: client certificates signed by its CA only)",
+            f"Teller emulator on {teller.base_url} (client certificate requested: one signed by its CA; sandbox "
+            "tokens work without, development ones need it)",
             f"  CA certificate:     {teller.certs.ca_cert}",
             f"  client certificate: {teller.certs.client_cert}",
             f"  client key:         {teller.certs.client_key}",

@@ -32,6 +32,7 @@ from fin_infra.emulators.teller.responses import transaction_json
 from fin_infra.emulators.teller.webhooks import SentWebhook, TellerWebhooks
 
 SANDBOX_PASSWORD = "password"  # noqa: S105 - Teller's documented sandbox password
+ENVIRONMENTS = ("sandbox", "development", "production")
 DETAILS_MISSING = "The requested account details resource was not found."
 
 
@@ -53,6 +54,7 @@ class Enrollment:
     institution_id: str
     accounts: list[Account]
     disconnected: str | None = None  # the error code while disconnected
+    environment: str = "sandbox"  # development / production tokens only work with the client certificate
 
     @property
     def institution_name(self) -> str:
@@ -103,12 +105,18 @@ class TellerBackend(TellerChanges):
         institution: str = "security_cu",
         accounts: int = 3,
         seed: str | None = None,
+        environment: str = "sandbox",
     ) -> dict[str, Any]:
         """Log in as a sandbox user; returns Connect's ``onSuccess`` payload (accessToken, enrollment, user).
 
         ``disconnected`` or a reason (``mfa_required``, ``account_locked``, ...) as username enrolls,
-        then data requests fail as that disconnection until `reconnect`.
+        then data requests fail as that disconnection until `reconnect`. ``environment``
+        ``development`` / ``production`` gives a token (``token_...``) whose requests need the client
+        certificate: without one they answer 400 ``Missing certificate``, as Teller does; sandbox
+        tokens (``test_token_...``) need none.
         """
+        if environment not in ENVIRONMENTS:
+            raise EnrollmentError(f"environment must be one of {', '.join(ENVIRONMENTS)}, got {environment!r}")
         if password != SANDBOX_PASSWORD:
             raise EnrollmentError("invalid credentials: the sandbox password is always 'password'")
         if institution not in data.INSTITUTIONS:
@@ -127,10 +135,10 @@ class TellerBackend(TellerChanges):
                 created.append(Account(account_id, enrollment_id, template, template.name + suffix, last_four))
             enrollment = Enrollment(
                 enrollment_id, data.teller_id("usr", seed), seed, institution, created,
-                disconnected=DISCONNECT_REASONS.get(username.split(".")[-1]),
+                disconnected=DISCONNECT_REASONS.get(username.split(".")[-1]), environment=environment,
             )
             self.enrollments[enrollment_id] = enrollment
-            token = "test_token_" + secrets.token_hex(8)
+            token = ("test_token_" if environment == "sandbox" else "token_") + secrets.token_hex(8)
             self.tokens[token] = enrollment_id
         return {
             "accessToken": token,
@@ -215,6 +223,12 @@ class TellerBackend(TellerChanges):
 
     # --- lookups ---------------------------------------------------------------------------------
 
+    def find_enrollment(self, token: str | None) -> Enrollment | None:
+        """The enrollment of an access token, or None (no error)."""
+        with self._lock:
+            enrollment_id = self.tokens.get(token) if token else None
+            return self.enrollments.get(enrollment_id) if enrollment_id else None
+
     def enrollment_for(self, token: str | None) -> Enrollment:
         """The enrollment of an access token (401 without one, 403 for an unknown or revoked one)."""
         if not token:
@@ -278,9 +292,13 @@ class TellerBackend(TellerChanges):
         start_date: dt.date | None = None,
         end_date: dt.date | None = None,
     ) -> tuple[Account, list[data.Row]]:
-        """Newest first; ``from_id`` returns rows older than that one; then at most ``count``."""
+        """Newest first; ``from_id`` returns rows older than that one (an id not among the account's rows
+        in the date range: 404 ``not_found``); then at most ``count``. ``start_date`` after ``end_date``:
+        400 ``bad_request`` (our choice; Teller doesn't document it)."""
         account = self.account(token, account_id, live=True)
         rows, _, _ = self._rows(account)
+        if start_date is not None and end_date is not None and start_date > end_date:
+            raise TellerAPIError(400, "bad_request", "start_date must not be after end_date.")
         if start_date is not None or end_date is not None:
             lo, hi = start_date or dt.date.min, end_date or dt.date.max
             rows = [r for r in rows if lo <= r.date <= hi]

@@ -52,7 +52,8 @@ def transaction_json(base: str, account: Account, row: Row) -> dict[str, Any]:
         "type": row.type,
         "running_balance": money(row.running_balance),
         "details": {
-            "processing_status": "pending" if row.pending else "complete",
+            # enrichment status, not the transaction's: Teller's recorded pending rows say "complete" too
+            "processing_status": "complete",
             "category": row.category,
             "counterparty": {"name": row.counterparty, "type": row.counterparty_type},
         },

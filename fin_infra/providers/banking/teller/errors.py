@@ -127,8 +127,9 @@ def error_from_status(
     text = " ".join((message or "").split())[:300] or f"HTTP {status}"
     if status == 400 and "certificate" in text.lower():
         return ProviderConfigurationError(
-            f"Teller refused the request: {text} Set TELLER_CERTIFICATE_PATH and TELLER_PRIVATE_KEY_PATH to the "
-            "certificate and key of your Teller application."
+            f"Teller refused the request: {text} Configure your Teller client certificate: set "
+            "TELLER_CERTIFICATE_PATH and TELLER_PRIVATE_KEY_PATH (or TELLER_CERTIFICATE / TELLER_PRIVATE_KEY) to the "
+            "certificate and key of your Teller application (development and production access tokens need it)."
         )
     cls = exception_class(status, code)
     if not issubclass(cls, BankingProviderError):
