@@ -32,7 +32,7 @@ CASES = (("/banking/accounts", ""), ("/banking/transactions", "page_size=50"))
 ASGIApp = Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]
 
 
-def scope(path: str, query: str) -> dict[str, Any]:
+def scope(path: str, query: str, token: str = DEMO_ACCESS_TOKEN) -> dict[str, Any]:
     return {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -43,13 +43,13 @@ def scope(path: str, query: str) -> dict[str, Any]:
         "raw_path": path.encode(),
         "root_path": "",
         "query_string": query.encode(),
-        "headers": [(b"host", b"bench"), (b"authorization", f"Bearer {DEMO_ACCESS_TOKEN}".encode())],
+        "headers": [(b"host", b"bench"), (b"authorization", f"Bearer {token}".encode())],
         "client": ("127.0.0.1", 1234),
         "server": ("bench", 80),
     }
 
 
-async def call(app: ASGIApp, path: str, query: str) -> tuple[int, bytes]:
+async def call(app: ASGIApp, path: str, query: str, *, token: str = DEMO_ACCESS_TOKEN) -> tuple[int, bytes]:
     """One request straight into the ASGI app: (status, body)."""
     sent: list[MutableMapping[str, Any]] = []
 
@@ -59,7 +59,7 @@ async def call(app: ASGIApp, path: str, query: str) -> tuple[int, bytes]:
     async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
-    await app(scope(path, query), receive, send)
+    await app(scope(path, query, token), receive, send)
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
 

@@ -82,9 +82,10 @@ def build_banking_router(
     # a default, not an Annotated alias: FastAPI resolves string annotations in module globals only
     history_dependency = Depends(balance_store)
 
-    async def record(store: BalanceStore, items: list[Any]) -> None:
+    async def record(items: list[Any]) -> None:
         if not track_balances:
             return
+        store = await balance_store()  # here, not as the routes' dependency: each one FastAPI solves costs a lot
         try:
             await history_module.atrack_balances(items, store=store)
         except Exception as exc:
@@ -119,9 +120,9 @@ def build_banking_router(
         summary="The user's bank accounts",
         responses=_problem_docs(*PROVIDER_ERRORS),
     )
-    async def accounts(token: AccessToken, store: BalanceStore = history_dependency) -> Response:
+    async def accounts(token: AccessToken) -> Response:
         items = await provider.get_accounts(token)
-        await record(store, items)
+        await record(items)
         return json_response({"accounts": items, "count": len(items)})
 
     if transactions_cache is not None:
@@ -154,10 +155,9 @@ def build_banking_router(
     async def balances(
         token: AccessToken,
         account_id: Annotated[str | None, Query(max_length=256)] = None,
-        store: BalanceStore = history_dependency,
     ) -> Response:
         items = await provider.get_balances(token, account_id=account_id)
-        await record(store, items)
+        await record(items)
         return json_response({"balances": items, "count": len(items)})
 
     @router.get(

@@ -1,10 +1,11 @@
-"""`TransactionIndex`: one fetched range, prepared once so that every query over it is cheap.
+"""`TransactionIndex`: one fetched range, prepared so that every query over it is cheap.
 
-Built when a range is fetched (and cached with it): the three sort orders, inverted indexes by
-category and by casefolded merchant text, the absolute amounts in order (so amount bounds are two
-binary searches), the set of settled transactions, and each transaction's JSON, made when first
-served. A query then intersects a few prepared sets, walks or sorts by a precomputed rank, and
-remembers its ordered result, so the next page of the same query is a slice.
+Made when a range is fetched (and cached with it); each part is built the first time a query needs it:
+the three sort orders, inverted indexes by category and by casefolded merchant text, the absolute
+amounts in order (so amount bounds are two binary searches), the set of settled transactions, and each
+transaction's JSON, made when first served. A query then intersects a few prepared sets, walks or
+sorts by a precomputed rank, and remembers its ordered result, so the next page of the same query is a
+slice.
 
 Results are the same as the plain functions in `filters` and `sorting` (the tests check it).
 
@@ -25,7 +26,7 @@ from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Sequence
 from decimal import Decimal
-from itertools import compress, groupby
+from itertools import compress
 from typing import Any
 
 from fin_infra._json import dumpb
@@ -42,7 +43,9 @@ class TransactionIndex:
     """The transactions of one fetch (``start``..``end`` inclusive, one account or all), prepared for queries.
 
     Transactions outside the range or account asked for are dropped here, whatever the provider sent.
-    Immutable once built, apart from caches that any thread may fill.
+    Each index (a sort order, the category and merchant lookups, the settled set) is built the first
+    time a query needs it, so a range served only by date never pays for the others. Immutable once
+    built, apart from caches that any thread may fill (two threads building one at once build the same).
     """
 
     def __init__(
@@ -53,61 +56,107 @@ class TransactionIndex:
         end: dt.date,
         account_id: str | None = None,
     ) -> None:
-        txns = tuple(
-            t for t in transactions if start <= t.date <= end and (account_id is None or t.account_id == account_id)
-        )
+        txns = tuple(transactions)
+        dates = [t.date for t in txns]
+        if account_id is not None or (dates and not (start <= min(dates) and max(dates) <= end)):
+            txns = tuple(
+                t for t in txns if start <= t.date <= end and (account_id is None or t.account_id == account_id)
+            )
+            dates = [t.date for t in txns]
         self.transactions: tuple[Transaction, ...] = txns
         self.start, self.end, self.account_id = start, end, account_id
-        n = len(txns)
-        ids = [t.id for t in txns]
-        # Python's sort is stable: sorting by id first, then by the primary key, gives the total order
-        # (primary key, id, position) of `sorting.sort_transactions` without building tuples.
-        by_id = sorted(range(n), key=ids.__getitem__)
-        dates = [t.date for t in txns]
-        sizes: list[Decimal] = [abs(t.amount) for t in txns]
-        merchants = [merchant_text(t).casefold() for t in txns]
-        self._orders: dict[str, list[int]] = {
-            "date": sorted(by_id, key=dates.__getitem__),
-            "amount": sorted(by_id, key=sizes.__getitem__),
-            "merchant": sorted(by_id, key=merchants.__getitem__),
-        }
-        self._sizes_in_order = [sizes[i] for i in self._orders["amount"]]
+        self._dates = dates
+        self._by_id: list[int] | None = None
+        self._sizes: list[Decimal] | None = None
+        self._merchants: list[str] | None = None
+        self._orders: dict[str, list[int]] = {}
+        self._sizes_in_order: list[Decimal] | None = None
         self._ranks: dict[str, list[int]] = {}
-
-        # Inverted indexes. Lists, not per-transaction sets: building 100k small sets costs more than the rest.
-        by_category: dict[str, list[int]] = {}
-        for i, t in enumerate(txns):
-            top = t.category
-            if top is not None:
-                by_category.setdefault(top, []).append(i)
-            for level in t.category_path:
-                if level != top:
-                    by_category.setdefault(level, []).append(i)
-        self._by_category = {k: frozenset(v) for k, v in by_category.items()}
-        # Equal merchant texts are neighbours in the merchant order: each run is one entry.
-        self._by_merchant = {
-            text: frozenset(run) for text, run in groupby(self._orders["merchant"], key=merchants.__getitem__)
-        }
-        self._settled = frozenset(compress(range(n), [not t.pending for t in txns]))
-
-        self._json: list[bytes | None] = [None] * n
+        self._by_category: dict[str, frozenset[int]] | None = None
+        self._by_merchant: dict[str, frozenset[int]] | None = None
+        self._settled: frozenset[int] | None = None
+        self._json: list[bytes | None] = [None] * len(txns)
         self._selections: OrderedDict[tuple[Any, ...], list[int]] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.transactions)
 
+    # --- prepared on first use -------------------------------------------------------------------
+
+    def _keys(self, sort_by: str) -> list[Any]:
+        if sort_by == "date":
+            return self._dates
+        if sort_by == "amount":
+            if self._sizes is None:
+                self._sizes = [abs(t.amount) for t in self.transactions]
+            return self._sizes
+        if self._merchants is None:
+            self._merchants = [merchant_text(t).casefold() for t in self.transactions]
+        return self._merchants
+
+    def _order(self, sort_by: str) -> list[int]:
+        """Positions in the total order (primary key, id, position) of `sorting.sort_transactions`."""
+        order = self._orders.get(sort_by)
+        if order is None:
+            keys = self._keys(sort_by)
+            # Python's sort is stable: sorting the id order by the primary key gives the total order
+            # without building tuples. The id order is shared by the three sort orders.
+            order = sorted(self._id_order(), key=keys.__getitem__)
+            self._orders[sort_by] = order
+        return order
+
+    def _id_order(self) -> list[int]:
+        if self._by_id is None:
+            ids = [t.id for t in self.transactions]
+            self._by_id = sorted(range(len(ids)), key=ids.__getitem__)
+        return self._by_id
+
+    def _amounts_in_order(self) -> list[Decimal]:
+        if self._sizes_in_order is None:
+            sizes = self._keys("amount")
+            self._sizes_in_order = [sizes[i] for i in self._order("amount")]
+        return self._sizes_in_order
+
+    def _categories(self) -> dict[str, frozenset[int]]:
+        if self._by_category is None:
+            # Lists, not per-transaction sets: building 100k small sets costs more than the rest.
+            by_category: dict[str, list[int]] = {}
+            for i, t in enumerate(self.transactions):
+                top = t.category
+                if top is not None:
+                    by_category.setdefault(top, []).append(i)
+                for level in t.category_path:
+                    if level != top:
+                        by_category.setdefault(level, []).append(i)
+            self._by_category = {k: frozenset(v) for k, v in by_category.items()}
+        return self._by_category
+
+    def _merchant_texts(self) -> dict[str, frozenset[int]]:
+        if self._by_merchant is None:
+            by_text: dict[str, list[int]] = {}
+            for i, text in enumerate(self._keys("merchant")):
+                by_text.setdefault(text, []).append(i)
+            self._by_merchant = {text: frozenset(positions) for text, positions in by_text.items()}
+        return self._by_merchant
+
+    def _settled_positions(self) -> frozenset[int]:
+        if self._settled is None:
+            settled = [not t.pending for t in self.transactions]
+            self._settled = frozenset(compress(range(len(settled)), settled))
+        return self._settled
+
     def _rank(self, sort_by: str) -> list[int]:
         rank = self._ranks.get(sort_by)
         if rank is None:
             rank = [0] * len(self.transactions)
-            for r, i in enumerate(self._orders[sort_by]):
+            for r, i in enumerate(self._order(sort_by)):
                 rank[i] = r
-            self._ranks[sort_by] = rank  # idempotent: two threads building it at once both build the same
+            self._ranks[sort_by] = rank
         return rank
 
     def _merchant_positions(self, needle: str) -> frozenset[int]:
-        hits = [positions for text, positions in self._by_merchant.items() if needle in text]
+        hits = [positions for text, positions in self._merchant_texts().items() if needle in text]
         if not hits:
             return _EMPTY
         return hits[0] if len(hits) == 1 else frozenset().union(*hits)
@@ -133,23 +182,23 @@ class TransactionIndex:
         return result
 
     def _compute(self, q: TransactionQuery) -> list[int]:
-        order = self._orders[q.sort_by]
+        order = self._order(q.sort_by)
         sets: list[frozenset[int]] = []
         if q.category is not None:
-            sets.append(self._by_category.get(q.category, _EMPTY))
+            sets.append(self._categories().get(q.category, _EMPTY))
         if q.merchant_name is not None:
             sets.append(self._merchant_positions(q.merchant_name.casefold()))
         if q.exclude_pending:
-            sets.append(self._settled)
+            sets.append(self._settled_positions())
         lo, hi = 0, len(order)
         if q.min_amount is not None:
-            lo = bisect_left(self._sizes_in_order, q.min_amount)
+            lo = bisect_left(self._amounts_in_order(), q.min_amount)
         if q.max_amount is not None:
-            hi = bisect_right(self._sizes_in_order, q.max_amount)
+            hi = bisect_right(self._amounts_in_order(), q.max_amount)
         bounded = lo > 0 or hi < len(order)
         if bounded and q.sort_by != "amount":
             # The matches of the bounds are a slice of the amount order; as a set they intersect in C.
-            sets.append(frozenset(self._orders["amount"][lo:hi]) if lo < hi else _EMPTY)
+            sets.append(frozenset(self._order("amount")[lo:hi]) if lo < hi else _EMPTY)
             lo, hi = 0, len(order)
         walk = order[lo:hi] if lo < hi else []
         if not sets:

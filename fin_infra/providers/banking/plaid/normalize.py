@@ -15,12 +15,14 @@ out, so every amount is negated. Nullable balances stay ``None``. Subtypes use u
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from fin_infra.models import Address, Balance, BankAccount, Identity, Owner, Transaction
 from fin_infra.models._money import to_decimal
+from fin_infra.models._trusted import trusted
 
 
 def _money(value: Any) -> Decimal | None:
@@ -68,30 +70,55 @@ def balance(raw: Mapping[str, Any]) -> Balance:
     )
 
 
+def _text(value: Any, name: str) -> str:
+    if type(value) is not str:
+        raise TypeError(f"Plaid sent a transaction whose {name} is not a string")
+    return value
+
+
+def _optional_text(value: Any, name: str) -> str | None:
+    return None if value is None else _text(value, name)
+
+
+def _date(value: Any) -> dt.date:
+    if type(value) is str and len(value) == 10:
+        return dt.date.fromisoformat(value)  # a ValueError when it is no date
+    raise ValueError("Plaid sent a transaction whose date is not YYYY-MM-DD")
+
+
 def transaction(raw: Mapping[str, Any]) -> Transaction:
-    """One Plaid ``Transaction``; the amount changes sign (ours: negative = money out)."""
+    """One Plaid ``Transaction``; the amount changes sign (ours: negative = money out).
+
+    Built straight from the checked fields, without pydantic's validation (a 10,000-transaction sync
+    makes 10,000 of them): a field of the wrong type is a `TypeError` or `ValueError`. ``raw`` is the
+    dict given (not a copy): the parsed page it came from is not used again.
+    """
     amount = _money(raw.get("amount"))
-    if amount is None:
-        raise ValueError("Plaid sent a transaction without an amount")
+    if amount is None or not amount.is_finite():
+        raise ValueError("Plaid sent a transaction without a finite amount")
     legacy = raw.get("category")
     pfc = raw.get("personal_finance_category") or {}
     if isinstance(legacy, list) and legacy:
         path = [str(c) for c in legacy]
     else:
         path = [str(p) for p in (pfc.get("primary"), pfc.get("detailed")) if p]
-    return Transaction(
-        id=raw["transaction_id"],
-        account_id=raw["account_id"],
-        amount=Decimal(0) - amount,  # 0 - x rather than -x: a zero stays 0, never -0
-        date=raw["date"],
-        description=raw.get("name") or raw.get("merchant_name") or raw.get("original_description") or "",
-        merchant_name=raw.get("merchant_name"),
-        category=path[0] if path else None,
-        category_path=path,
-        pending=bool(raw.get("pending")),
-        pending_transaction_id=raw.get("pending_transaction_id"),
-        currency=_currency(raw),
-        raw=raw,  # pydantic keeps its own copy of the dict
+    description = raw.get("name") or raw.get("merchant_name") or raw.get("original_description") or ""
+    return trusted(
+        Transaction,
+        {
+            "id": _text(raw["transaction_id"], "transaction_id"),
+            "account_id": _text(raw["account_id"], "account_id"),
+            "amount": Decimal(0) - amount,  # 0 - x rather than -x: a zero stays 0, never -0
+            "date": _date(raw["date"]),
+            "description": _text(description, "name"),
+            "merchant_name": _optional_text(raw.get("merchant_name"), "merchant_name"),
+            "category": path[0] if path else None,
+            "category_path": path,
+            "pending": bool(raw.get("pending")),
+            "pending_transaction_id": _optional_text(raw.get("pending_transaction_id"), "pending_transaction_id"),
+            "currency": _currency(raw),
+            "raw": raw if type(raw) is dict else dict(raw),
+        },
     )
 
 

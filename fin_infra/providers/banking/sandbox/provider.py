@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -61,7 +62,7 @@ class SandboxProvider(BankingProvider):
         return SandboxUser(seed=seed, institution=institution, today=self._today())
 
     async def get_accounts(self, access_token: str) -> list[BankAccount]:
-        return self._user(access_token).accounts()
+        return list(_accounts(self._user(access_token)))
 
     async def get_transactions(
         self,
@@ -82,7 +83,7 @@ class SandboxProvider(BankingProvider):
     async def get_balances(self, access_token: str, *, account_id: str | None = None) -> list[Balance]:
         user = self._user(access_token)
         out = []
-        for acc in user.accounts():
+        for acc in _accounts(user):
             if account_id is not None and acc.id != account_id:
                 continue
             limit = Decimal(CREDIT_LIMIT) if acc.type == "credit" else None
@@ -165,3 +166,9 @@ class SandboxProvider(BankingProvider):
     def _check_account(user: SandboxUser, account_id: str) -> None:
         if account_id not in {a.id for a in user.accounts()}:
             raise AccountNotFoundError("no account with that id for this access token", provider="sandbox")
+
+
+@functools.lru_cache(maxsize=256)
+def _accounts(user: SandboxUser) -> tuple[BankAccount, ...]:
+    # The same user on the same day always has the same accounts (frozen models): made once, not per request.
+    return tuple(user.accounts())

@@ -69,7 +69,8 @@ class TellerClient(BankingProvider):
     """Teller (teller.io): mTLS with your application's certificate, HTTP Basic with the access token.
 
     One pooled HTTPS client per event loop, reused across calls; per-account calls (balances,
-    transactions of every account) run concurrently, at most ``max_concurrency`` at once. Idempotent
+    transactions of every account) run concurrently: at most ``max_connections`` requests at once (100,
+    over as many kept-alive connections) and at most ``max_concurrency`` for one access token (16). Idempotent
     reads retry on 429 / 5xx / connection errors with jittered exponential backoff within
     ``retry.total_timeout`` seconds. ``base_url`` and ``ca_bundle`` point it at an emulator or proxy.
 
@@ -94,6 +95,7 @@ class TellerClient(BankingProvider):
         api_version: str | None = None,
         timeout: float | None = None,
         max_concurrency: int | None = None,
+        max_connections: int | None = None,
         page_size: int | None = None,
         account_cache_ttl: float | None = None,
         retry: RetryPolicy | None = None,
@@ -112,6 +114,7 @@ class TellerClient(BankingProvider):
             "api_version": api_version,
             "timeout": timeout,
             "max_concurrency": max_concurrency,
+            "max_connections": max_connections,
             "page_size": page_size,
             "account_cache_ttl": account_cache_ttl,
             "retry": retry,

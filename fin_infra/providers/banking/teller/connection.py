@@ -27,6 +27,7 @@ from fin_infra import __version__, _sync
 from fin_infra.banking.exceptions import BankingError, ProviderUnavailableError
 from fin_infra.providers.banking.teller import errors
 from fin_infra.providers.banking.teller.certificates import diagnose_handshake
+from fin_infra.providers.banking.teller.concurrency import RequestLimits
 from fin_infra.providers.banking.teller.settings import TellerSettings
 
 log = logging.getLogger("fin_infra.providers.teller")
@@ -34,21 +35,34 @@ log = logging.getLogger("fin_infra.providers.teller")
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
+# Connections per pooled client. httpcore's pool checks every one of its connections (a poll() each) on
+# every request it starts or finishes, so one pool of 100 busy connections costs more CPU than the
+# requests themselves; several small pools, each request sent on the least busy, keep that flat.
+_POOL_SIZE = 8
+
+
 @dataclass
 class _LoopState:
-    client: httpx.AsyncClient
-    limiter: asyncio.Semaphore
+    clients: list[httpx.AsyncClient]
+    busy: list[int]  # requests in flight on each client
+    limits: RequestLimits
     keeper: AsyncGenerator[None, None]
 
+    def least_busy(self) -> int:
+        # In flight in all is at most the host bound (the limits see to it), and the pools share it
+        # out, so the least busy pool always has a connection free: no request waits in a pool.
+        return min(range(len(self.busy)), key=self.busy.__getitem__)
 
-async def _close_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+
+async def _close_with_loop(clients: list[httpx.AsyncClient]) -> AsyncGenerator[None, None]:
     # An async generator the loop tracks: when its owner shuts the loop down (asyncio.run,
     # pytest-asyncio), loop.shutdown_asyncgens() runs this ``finally`` on that loop, so pooled
     # connections are closed before the loop is, even if nobody called aclose().
     try:
         yield
     finally:
-        await client.aclose()
+        for client in clients:
+            await client.aclose()
 
 
 async def _finish(keeper: AsyncGenerator[None, None]) -> None:
@@ -56,7 +70,8 @@ async def _finish(keeper: AsyncGenerator[None, None]) -> None:
 
 
 class TellerConnection:
-    """Authenticated, retried JSON requests to Teller; the bounded concurrency for fan-out calls."""
+    """Authenticated, retried JSON requests to Teller, at most ``max_connections`` at once (over as many
+    pooled, kept-alive connections) and at most ``max_concurrency`` at once for one access token."""
 
     def __init__(
         self,
@@ -85,32 +100,42 @@ class TellerConnection:
         if state is not None:
             return state
         timeout = httpx.Timeout(self.settings.timeout, connect=self.settings.connect_timeout)
-        limits = httpx.Limits(max_connections=max(20, self.settings.max_concurrency * 2), keepalive_expiry=30)
         if self._transport is not None:
-            client = httpx.AsyncClient(
+            given = httpx.AsyncClient(
                 transport=self._transport, base_url=self.base_url, timeout=timeout, headers=self._headers
             )
+            clients = [given]
         else:
-            client = httpx.AsyncClient(
-                base_url=self.base_url,
-                timeout=timeout,
-                limits=limits,
-                headers=self._headers,
-                verify=self._ssl_context if self._ssl_context is not None else True,
-                trust_env=False,
-            )
-        keeper = _close_with_loop(client)
+            # Every connection the host bound allows is kept alive between calls: a burst never pays for new
+            # mTLS handshakes once the pools are warm (httpx would keep only 20 by default and close the rest).
+            connections = self.settings.max_connections
+            pools = -(-connections // _POOL_SIZE)
+            size = -(-connections // pools)
+            limits = httpx.Limits(max_connections=size, max_keepalive_connections=size, keepalive_expiry=30)
+            clients = [
+                httpx.AsyncClient(
+                    base_url=self.base_url,
+                    timeout=timeout,
+                    limits=limits,
+                    headers=self._headers,
+                    verify=self._ssl_context if self._ssl_context is not None else True,
+                    trust_env=False,
+                )
+                for _ in range(pools)
+            ]
+        keeper = _close_with_loop(clients)
         await keeper.__anext__()  # runs to its ``yield`` without suspending: no other task can race us here
-        state = _LoopState(client, asyncio.Semaphore(self.settings.max_concurrency), keeper)
+        bounds = RequestLimits(per_host=self.settings.max_connections, per_token=self.settings.max_concurrency)
+        state = _LoopState(clients, [0] * len(clients), bounds, keeper)
         with self._lock:
             for old in [lp for lp in self._states if lp.is_closed()]:
                 del self._states[old]
             self._states[loop] = state
         return state
 
-    async def limiter(self) -> asyncio.Semaphore:
-        """The semaphore bounding this loop's concurrent requests."""
-        return (await self._state()).limiter
+    async def limits(self) -> RequestLimits:
+        """The bounds on this loop's concurrent requests (per host, per token)."""
+        return (await self._state()).limits
 
     async def aclose(self) -> None:
         """Close this loop's client, and the synchronous face's (portal loop) client.
@@ -169,8 +194,15 @@ class TellerConnection:
                 min(self.settings.timeout, remaining), connect=min(self.settings.connect_timeout, remaining)
             )
             try:
-                async with state.limiter:
-                    response = await state.client.request(method, path, params=params, auth=auth, timeout=timeout)
+                async with state.limits.slot(access_token):
+                    pool = state.least_busy()
+                    state.busy[pool] += 1
+                    try:
+                        response = await state.clients[pool].request(
+                            method, path, params=params, auth=auth, timeout=timeout
+                        )
+                    finally:
+                        state.busy[pool] -= 1
             except httpx.TransportError as exc:
                 failure: BankingError = await self._transport_failure(exc, probed, deadline)
                 probed = True

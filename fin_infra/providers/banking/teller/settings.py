@@ -30,6 +30,8 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "base_url": ("TELLER_BASE_URL",),
     "ca_bundle": ("TELLER_CA_BUNDLE",),
     "api_version": ("TELLER_API_VERSION",),
+    "max_connections": ("TELLER_MAX_CONNECTIONS",),
+    "max_concurrency": ("TELLER_MAX_CONCURRENCY",),
 }
 
 
@@ -73,7 +75,8 @@ class TellerSettings:
     api_version: str | None = None
     timeout: float = 30.0
     connect_timeout: float = 10.0
-    max_concurrency: int = 16
+    max_concurrency: int = 16  # concurrent requests for one access token (one user's fan-out)
+    max_connections: int = 100  # concurrent requests, and pooled kept-alive connections, to the Teller host
     page_size: int = 250
     account_cache_ttl: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -90,8 +93,16 @@ class TellerSettings:
             # Teller authenticates the app by its TLS client certificate: plain HTTP would send none.
             raise ProviderConfigurationError(f"TELLER_BASE_URL must be an https:// URL, got {base[:60]!r}")
         object.__setattr__(self, "base_url", base)
-        if self.max_concurrency < 1 or self.page_size < 1:
-            raise ProviderConfigurationError("max_concurrency and page_size must be at least 1")
+        for name in ("max_concurrency", "max_connections", "page_size"):
+            value = getattr(self, name)
+            if isinstance(value, str):  # from the environment
+                try:
+                    value = int(value)
+                except ValueError:
+                    raise ProviderConfigurationError(f"{name} must be a whole number, got {value[:20]!r}") from None
+                object.__setattr__(self, name, value)
+            if value < 1:
+                raise ProviderConfigurationError(f"{name} must be at least 1")
         if (self.cert_path or self.certificate) and not (self.key_path or self.private_key):
             raise ProviderConfigurationError(
                 "a Teller certificate is set but no private key: set TELLER_PRIVATE_KEY_PATH (or TELLER_PRIVATE_KEY)"
