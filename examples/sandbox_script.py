@@ -6,6 +6,7 @@ python examples/sandbox_script.py
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
@@ -26,11 +27,13 @@ def main() -> None:
     for account in banking.accounts(access_token=token):
         print(f"{account.institution_name} {account.name} (...{account.mask}): {account.balance} {account.currency}")
 
+    end = dt.date.today().replace(day=1) - dt.timedelta(days=1)  # last month, always inside the sandbox's window
+    start = end.replace(day=1)
     spending: dict[str, Decimal] = defaultdict(Decimal)
-    for txn in banking.transactions(access_token=token, start_date="2025-01-01", end_date="2025-01-31"):
+    for txn in banking.transactions(access_token=token, start_date=start, end_date=end):
         if txn.amount < 0 and txn.category != "Transfer":
             spending[txn.category or "Uncategorized"] += -txn.amount
-    print("\nJanuary 2025 spending by category:")
+    print(f"\n{start:%B %Y} spending by category:")
     for category, total in sorted(spending.items(), key=lambda kv: -kv[1]):
         print(f"  {category:<20} {total:>10}")
 

@@ -157,7 +157,7 @@ def run_python(block: Block, world: World, monkeypatch: pytest.MonkeyPatch) -> N
     compiled = compile(tree, block.id, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        result = eval(compiled, ns)  # noqa: S307 - the README's own code
+        result = eval(compiled, ns)  # the README's own code
         if asyncio.iscoroutine(result):
             asyncio.run(result)
     if "print(" in code:
@@ -206,7 +206,7 @@ def run_command(words: list[str], world: World, where: str) -> None:
         done = subprocess.run(["make", "-n", *words[1:]], cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, f"{where}: make -n {' '.join(words[1:])}: {done.stderr}"
         return
-    if words[:4] == ["python", "-m", "pip", "install"]:  # installing: checked, not done (--dry-run, without dependencies)
+    if words[:4] == ["python", "-m", "pip", "install"]:  # installing: checked, not done (--dry-run, no deps)
         cmd = [sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps", *words[4:]]
         done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, f"{where}: {done.stderr[-800:]}"
@@ -272,9 +272,21 @@ def test_readme_block(block: Block, world: World, clean_env: pytest.MonkeyPatch)
     elif block.lang == "json":
         run_json(block, world)
     else:
-        raise AssertionError(f"{block.id}: a {block.lang or 'plain'} block: give it a language tests/test_readme.py runs")
+        kind = block.lang or "plain"
+        raise AssertionError(f"{block.id}: a {kind} block: give it a language tests/test_readme.py runs")
 
 
 def test_the_readme_has_blocks_of_each_kind() -> None:
     assert {"python", "bash", "json"} <= {b.lang for b in BLOCKS}
     assert len(BLOCKS) >= 15
+
+
+def test_the_sandbox_script_the_readme_names_shows_a_month() -> None:
+    done = subprocess.run(
+        [sys.executable, "examples/sandbox_script.py"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len([line for line in lines if line.endswith(" USD")]) >= 3  # the accounts
+    month = lines.index(next(line for line in lines if line.endswith("spending by category:")))
+    assert len(lines[month + 1 :]) >= 3, done.stdout  # categories with amounts
