@@ -41,6 +41,13 @@ _MAX_DELAY = 8.0
 _GRACE = 1.0  # seconds past the budget a worker gets to report its own timeout before the caller stops waiting
 
 
+def _transport_code(exc: BaseException) -> str:
+    import urllib3
+
+    timeouts = (urllib3.exceptions.TimeoutError, TimeoutError)
+    return "timeout" if isinstance(exc, timeouts) or isinstance(exc.__context__, timeouts) else "connection_error"
+
+
 def _timed_out(operation: str) -> ProviderUnavailableError:
     return ProviderUnavailableError(
         f"Plaid {operation} did not answer within the call's time budget", provider=PROVIDER, code="timeout"
@@ -169,7 +176,7 @@ class PlaidCaller:
             raise ProviderUnavailableError(
                 f"Plaid {operation} failed before an answer: {type(exc).__name__}",
                 provider=PROVIDER,
-                code="connection_error",
+                code=_transport_code(exc),
             ) from None
         try:
             # The body is read here, lazily: a connection cut mid-body fails now, not inside plaid-python.
@@ -178,7 +185,7 @@ class PlaidCaller:
             raise ProviderUnavailableError(
                 f"Plaid {operation}: the connection failed mid-answer ({type(exc).__name__})",
                 provider=PROVIDER,
-                code="connection_error",
+                code=_transport_code(exc),
             ) from None
         finally:
             response.release_conn()
