@@ -13,8 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
-
 from tests.hardening.conftest import Live
 
 PERSISTENT = 200  # more than any retry budget
@@ -52,9 +50,11 @@ FAULTS = [
     Fault("429", 429, expect=RATE),
     *(
         Fault(f"429 Retry-After {hint}", 429, retry_after=hint, expect=RATE)
-        for hint in ("1", "0", "inf", "-inf", "NaN", "-5", "1e12", "1e400", "99999999999999999999", "soon",
-                     "Wed, 21 Oct 2015 07:28:00 GMT", "Fri, 31 Dec 9999 23:59:59 GMT", "Mon, 99 Foo 2020")
-    ),  # fmt: skip
+        for hint in (
+            *("1", "0", "inf", "-inf", "NaN", "-5", "1e12", "1e400", "99999999999999999999", "soon"),
+            *("Wed, 21 Oct 2015 07:28:00 GMT", "Fri, 31 Dec 9999 23:59:59 GMT", "Mon, 99 Foo 2020"),
+        )
+    ),
     Fault("500", 500),
     Fault("502", 502),
     Fault("503", 503),

@@ -112,7 +112,9 @@ async def test_known_parameters_and_the_deprecated_token_parameter_still_work(cl
     assert (await client.get("/banking/accounts", params={"access_token": DEMO_ACCESS_TOKEN})).status_code == 200
 
 
-@pytest.mark.parametrize("value", ["0.0", "0", "20250101", "2025-W01-1", "2025-1-1", " 2025-01-01", "2025-02-30", "1e9"])
+@pytest.mark.parametrize(
+    "value", ["0.0", "0", "20250101", "2025-W01-1", "2025-1-1", " 2025-01-01", "2025-02-30", "1e9"]
+)
 @pytest.mark.parametrize("path", ["/banking/balance-history", "/banking/transactions"])
 async def test_dates_must_be_strict_iso(client: httpx.AsyncClient, path: str, value: str) -> None:
     response = await client.get(path, params={"start_date": value, "account_id": "acc_x"}, headers=AUTH)
