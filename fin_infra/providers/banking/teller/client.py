@@ -240,11 +240,12 @@ class TellerClient(BankingProvider):
         """Every transaction of one account in [start, end], following ``count`` / ``from_id`` pages.
 
         A 404 while paging (the ``from_id`` row vanished between two pages, or a one-off 404) restarts
-        from the first page, at most `_PAGING_RESTARTS` times; rows already seen count once.
+        from the first page, at most `_PAGING_RESTARTS` times; the restarted pass alone is kept (a row
+        that vanished is gone, none is doubled).
         """
-        rows: dict[str, dict[str, Any]] = {}
         restarts = 0
         while True:
+            rows: dict[str, dict[str, Any]] = {}
             try:
                 await self._page_through(access_token, account_id, start, end, rows)
                 break
