@@ -2,10 +2,16 @@
 
 A webhook names its signing key by ``kid``. The first time a ``kid`` is seen, its key is fetched
 with the app's Plaid credentials (one request, shared by concurrent webhooks); later webhooks use
-the cache. A new ``kid`` means Plaid has rotated, so every other cached key is re-checked with
-Plaid before it is trusted again (that is how a rotated-out key's ``expired_at`` is learnt).
-Key ids Plaid calls invalid are remembered for a while, and fetches of new ids are rate-limited, so
-forged webhooks with made-up ids can't turn the endpoint into a flood of requests to Plaid.
+the cache. Cached keys are re-checked with Plaid every ``recheck_after`` seconds (5 minutes), and
+at once when a new ``kid`` shows Plaid has rotated: that is how a rotated-out key's ``expired_at``
+is learnt, and honoured, without waiting for the new key's first webhook. If a re-check can't reach
+Plaid, the cached key keeps working until its own ``expired_at``.
+
+Forged webhooks with made-up key ids must neither flood Plaid nor starve a genuine new key. Key ids
+Plaid calls invalid are remembered for a while; so is the key that signed them (recovered from the
+ECDSA signature, see `_signer`), so further forgeries from that signer are refused without a fetch,
+whatever ids they name; each signer may ask for a few new ids a minute, and all together at most
+``fetches_per_minute``. A genuine Plaid key is a different signer, with a budget of its own.
 
     >>> keys = PlaidKeySource(client_id="...", secret="...", environment="sandbox")
     >>> # key = await keys.get("6c5516e1-92dc-479e-a8ff-5a51992e0001")
@@ -25,7 +31,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from fin_infra.banking.exceptions import ProviderConfigurationError
-from fin_infra.banking.webhooks._jws import ec_public_key_from_jwk
+from fin_infra.banking.webhooks._jws import CompactToken, ec_public_key_from_jwk
+from fin_infra.banking.webhooks._signer import signer_ids
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -34,6 +41,8 @@ log = logging.getLogger("fin_infra.banking.webhooks")
 
 KEY_PATH = "/webhook_verification_key/get"
 PLAID_VERSION = "2020-09-14"
+_RECOVERIES_PER_SECOND = 50  # signer recoveries (a few ms of CPU each) for tokens naming unknown key ids
+_MAX_TRACKED = 4096
 
 
 class KeyLookupError(Exception):
@@ -78,9 +87,10 @@ class PlaidKeySource:
         base_url: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 10.0,
-        recheck_after: float = 24 * 3600.0,
+        recheck_after: float = 300.0,
         invalid_kid_ttl: float = 600.0,
-        fetches_per_minute: int = 30,
+        fetches_per_minute: int = 60,
+        fetches_per_signer: int = 3,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._client_id = client_id
@@ -92,6 +102,10 @@ class PlaidKeySource:
         self._recheck_after = recheck_after
         self._invalid_kid_ttl = invalid_kid_ttl
         self._fetches_per_minute = fetches_per_minute
+        self._fetches_per_signer = fetches_per_signer
+        self._forgers: dict[int, float] = {}  # signer (public key x) -> until when its forgeries are refused
+        self._signer_fetches: dict[int, deque[float]] = {}
+        self._recoveries: deque[float] = deque()
         self._clock = clock
         self._lock = threading.Lock()
         self._keys: dict[str, PlaidKey] = {}
@@ -128,31 +142,76 @@ class PlaidKeySource:
 
     # --- fetching ---------------------------------------------------------------------------------
 
-    async def get(self, kid: str) -> PlaidKey:
-        """The key for ``kid``, from the cache or from Plaid; raises `KeyLookupError`."""
+    async def get(self, kid: str, *, token: CompactToken | None = None) -> PlaidKey:
+        """The key for ``kid``, from the cache or from Plaid; raises `KeyLookupError`.
+
+        ``token``: the webhook's token, whose signer then counts against its own fetch budget (the
+        verifier passes it; without it only the global budget applies).
+        """
         key = self.cached(kid)
         if key is not None:
             return key
-        if self.known_invalid(kid):
-            raise KeyLookupError("unknown_kid", retryable=False)
+        with self._lock:
+            stale = self._keys.get(kid)
+        if stale is None:
+            if self.known_invalid(kid):
+                raise KeyLookupError("unknown_kid", retryable=False)
+            signers = self._signers(token)
+        else:
+            signers = frozenset()  # a key Plaid served before: its re-check is not a new id
         loop = asyncio.get_running_loop()
         slot = (id(loop), kid)
         task = self._inflight.get(slot)
         if task is None:
             # One fetch per kid at a time: a burst of webhooks signed by a new key asks Plaid once.
-            task = loop.create_task(self._fetch(kid))
+            task = loop.create_task(self._fetch(kid, signers, known=stale is not None))
             self._inflight[slot] = task
             task.add_done_callback(lambda _t: self._inflight.pop(slot, None))
-        return await asyncio.shield(task)
+        try:
+            return await asyncio.shield(task)
+        except KeyLookupError as exc:
+            if stale is not None and exc.retryable and not stale.expired(self._clock()):
+                log.warning("plaid webhook key re-check failed (%s); using the cached key", exc.reason)
+                return stale
+            raise
 
-    def _take_fetch_budget(self) -> bool:
+    def _signers(self, token: CompactToken | None) -> frozenset[int]:
+        if token is None:
+            return frozenset()
+        now = time.monotonic()
+        with self._lock:
+            while self._recoveries and now - self._recoveries[0] > 1.0:
+                self._recoveries.popleft()
+            if len(self._recoveries) >= _RECOVERIES_PER_SECOND:
+                raise KeyLookupError("key_fetch_throttled", retryable=True)
+            self._recoveries.append(now)
+        signers = signer_ids(token.signing_input, token.signature)
+        if not signers:
+            raise KeyLookupError("bad_signature", retryable=False)  # no ECDSA signature: nobody's key
+        wall = self._clock()
+        with self._lock:
+            if any(self._forgers.get(x, 0.0) > wall for x in signers):
+                raise KeyLookupError("unknown_kid", retryable=False)
+        return signers
+
+    def _take_fetch_budget(self, signers: frozenset[int] = frozenset()) -> bool:
         now = time.monotonic()
         with self._lock:
             while self._fetch_times and now - self._fetch_times[0] > 60.0:
                 self._fetch_times.popleft()
             if len(self._fetch_times) >= self._fetches_per_minute:
                 return False
+            recent = [self._signer_fetches.setdefault(x, deque()) for x in signers]
+            for times in recent:
+                while times and now - times[0] > 60.0:
+                    times.popleft()
+                if len(times) >= self._fetches_per_signer:
+                    return False
+            for times in recent:
+                times.append(now)
             self._fetch_times.append(now)
+            if len(self._signer_fetches) > _MAX_TRACKED:
+                self._signer_fetches = {x: t for x, t in self._signer_fetches.items() if t}
             return True
 
     def _credentials(self) -> tuple[str, str, str]:
@@ -164,8 +223,8 @@ class PlaidKeySource:
         )
         return settings.client_id, settings.secret.get_secret_value(), settings.host
 
-    async def _fetch(self, kid: str) -> PlaidKey:
-        if not self._take_fetch_budget():
+    async def _fetch(self, kid: str, signers: frozenset[int] = frozenset(), *, known: bool = False) -> PlaidKey:
+        if not known and not self._take_fetch_budget(signers):
             log.warning("plaid webhook key fetch throttled: too many new key ids in the last minute")
             raise KeyLookupError("key_fetch_throttled", retryable=True)
         try:
@@ -186,17 +245,24 @@ class PlaidKeySource:
         except httpx.HTTPError as exc:
             log.warning("plaid webhook key fetch failed: %s", type(exc).__name__)
             raise KeyLookupError("key_unavailable", retryable=True) from exc
-        return self._store(kid, response)
+        return self._store(kid, response, signers)
 
-    def _store(self, kid: str, response: httpx.Response) -> PlaidKey:
+    def _store(self, kid: str, response: httpx.Response, signers: frozenset[int] = frozenset()) -> PlaidKey:
         data = _json(response)
         if response.status_code != 200:
             error_code = data.get("error_code") if isinstance(data, dict) else None
             request_id = data.get("request_id") if isinstance(data, dict) else None
             if error_code == "INVALID_WEBHOOK_VERIFICATION_KEY_ID":
                 with self._lock:
-                    self._invalid[kid] = self._clock() + self._invalid_kid_ttl
+                    until = self._clock() + self._invalid_kid_ttl
+                    self._invalid[kid] = until
                     self._keys.pop(kid, None)
+                    # Whoever signed a token naming an id Plaid doesn't know is no Plaid key.
+                    self._forgers.update(dict.fromkeys(signers, until))
+                    if len(self._forgers) > _MAX_TRACKED or len(self._invalid) > _MAX_TRACKED:
+                        now = self._clock()
+                        self._forgers = {x: t for x, t in self._forgers.items() if t > now}
+                        self._invalid = {k: t for k, t in self._invalid.items() if t > now}
                 raise KeyLookupError("unknown_kid", retryable=False)
             log.error(
                 "plaid webhook key fetch refused: status=%s error_code=%s request_id=%s",
