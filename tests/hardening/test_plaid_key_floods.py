@@ -3,13 +3,14 @@ Plaid has rotated out (``expired_at``) stops being trusted without waiting for t
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 
 import httpx
 
 from fin_infra.banking.webhooks import PlaidKeySource, PlaidWebhookVerifier
-from tests.webhooks.signing import CLIENT_ID, SECRET, KeyServer, SigningKey, new_key, plaid_body
+from tests.webhooks.signing import CLIENT_ID, SECRET, KeyServer, SigningKey, b64, new_key, plaid_body
 
 BODY = plaid_body({"webhook_type": "TRANSACTIONS", "webhook_code": "SYNC_UPDATES_AVAILABLE", "item_id": "it_1"})
 
@@ -43,15 +44,26 @@ async def test_a_flood_of_forged_kids_from_one_signer_costs_one_fetch_and_a_new_
     assert server.fetches[-1] == genuine.kid
 
 
-async def test_many_forging_signers_use_their_own_small_budgets_not_the_genuine_keys() -> None:
+async def test_a_concurrent_burst_from_one_signer_costs_one_fetch() -> None:
     server = KeyServer()
-    verifier = verifier_for(server, fetches_per_minute=60, fetches_per_signer=3)
-    for _ in range(15):  # 15 attacker keys, 4 forgeries each with a fresh kid
+    verifier = verifier_for(server)
+    attacker = new_key()
+    forged = [h(attacker, kid=str(uuid.uuid4())) for _ in range(40)]
+    verdicts = await asyncio.gather(*(verifier.check_async(headers, BODY) for headers in forged))
+    assert {v.reason for v in verdicts} == {"unknown_kid"}
+    assert len(server.fetches) == 1, "the burst waited behind the first fetch, then was recognised"
+    genuine = server.add(new_key())
+    assert (await verifier.check_async(h(genuine), BODY)).ok
+
+
+async def test_a_few_forging_signers_cost_a_fetch_each_and_leave_the_genuine_key_working() -> None:
+    server = KeyServer()
+    verifier = verifier_for(server)
+    for _ in range(10):  # 10 attacker keys, 5 forgeries each with a fresh kid
         attacker = new_key()
-        for _ in range(4):
-            verdict = await verifier.check_async(h(attacker, kid=str(uuid.uuid4())), BODY)
-            assert not verdict.ok
-    assert len(server.fetches) <= 15  # one per signer: the rest are recognised
+        for _ in range(5):
+            assert not (await verifier.check_async(h(attacker, kid=str(uuid.uuid4())), BODY)).ok
+    assert len(server.fetches) == 10  # one per signer: the rest are recognised
     genuine = server.add(new_key())
     assert (await verifier.check_async(h(genuine), BODY)).ok
 
@@ -62,7 +74,9 @@ async def test_junk_signatures_cost_no_fetch() -> None:
     key = new_key()
     token = key.token(BODY)
     header, claims, _ = token.split(".")
-    for junk in ("A" * 86, "", "AAAA"):
+    zero_r = "A" * 86  # r = 0, s = 0
+    big_r = b64(b"\xff" * 32 + b"\x01" * 32)  # r >= the curve order
+    for junk in (zero_r, "", "AAAA", big_r):
         verdict = await verifier.check_async({"Plaid-Verification": f"{header}.{claims}.{junk}"}, BODY)
         assert not verdict.ok
     assert server.fetches == []

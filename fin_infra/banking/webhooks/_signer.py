@@ -1,15 +1,13 @@
 """Who signed an ES256 token, without knowing the key: ECDSA public key recovery on P-256.
 
 An ECDSA signature ``(r, s)`` over a message hash ``z`` was made by one of at most two public keys,
-``Q = r^-1 (s R - z G)`` for each point ``R`` with x-coordinate ``r``. We use it only to tell signers
-apart before a key id is looked up: forgeries that name random key ids but are all signed by one
-attacker key come from one signer, and once Plaid has called one of its key ids unknown, the rest
-are refused without asking Plaid again. A genuine Plaid key is a different signer, so a flood of
-forgeries can't use up the fetches its new key id needs. Nothing here decides that a token is
-genuine: the signature is still verified with the key Plaid serves.
+``Q = r^-1 (s R - z G)`` for each point ``R`` with x-coordinate ``r``. Used once per key id Plaid
+calls unknown: the key that signed that forgery is remembered, and further tokens it signed (whatever
+key ids they name) are recognised by an ordinary signature check, without asking Plaid. Nothing here
+decides that a token is genuine: that is still the signature check with the key Plaid serves.
 
-    >>> signer_ids(b"x", b"\\0" * 64)
-    frozenset()
+    >>> signer_keys(b"x", b"\\0" * 64)
+    []
 """
 
 from __future__ import annotations
@@ -61,8 +59,8 @@ def _add(p: Jacobian, q: Jacobian) -> Jacobian:
     return x3, (r * (u1 * hsq - x3) - s1 * hcu) % _P, h * z1 * z2 % _P
 
 
-def _mul2(k1: int, p1: Jacobian, k2: int, p2: Jacobian) -> int | None:
-    """The x-coordinate of ``k1 p1 + k2 p2`` (Shamir's trick: one pass over the bits), None at infinity."""
+def _mul2(k1: int, p1: Jacobian, k2: int, p2: Jacobian) -> tuple[int, int] | None:
+    """``k1 p1 + k2 p2`` in affine coordinates (Shamir's trick: one pass over the bits), None at infinity."""
     both = _add(p1, p2)
     out = _INFINITY
     for bit in range(max(k1.bit_length(), k2.bit_length()) - 1, -1, -1):
@@ -74,30 +72,47 @@ def _mul2(k1: int, p1: Jacobian, k2: int, p2: Jacobian) -> int | None:
             out = _add(out, p1)
         elif b2:
             out = _add(out, p2)
-    x, _, z = out
+    x, y, z = out
     if z == 0:
         return None
-    return x * pow(z * z % _P, -1, _P) % _P
+    z_inv = pow(z, -1, _P)
+    z_inv2 = z_inv * z_inv % _P
+    return x * z_inv2 % _P, y * z_inv2 * z_inv % _P
 
 
-def signer_ids(signing_input: bytes, signature: bytes) -> frozenset[int]:
-    """The x-coordinates of the (at most two) P-256 keys that could have made this ES256 ``signature``
-    (JWS form: 32-byte r, 32-byte s) over ``signing_input``; empty when it is no valid ECDSA signature."""
+def _r_s(signature: bytes) -> tuple[int, int, int] | None:
+    """(r, s, the y of the point with x = r) when ``signature`` could be an ES256 signature at all."""
     if len(signature) != 64:
-        return frozenset()
+        return None
     r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
     if not (0 < r < _N and 0 < s < _N):
-        return frozenset()
-    z = int.from_bytes(hashlib.sha256(signing_input).digest(), "big") % _N
+        return None
     alpha = (pow(r, 3, _P) + _A * r + _B) % _P
     beta = pow(alpha, (_P + 1) // 4, _P)  # P = 3 (mod 4): the square root, if alpha has one
     if beta * beta % _P != alpha:
-        return frozenset()
+        return None
+    return r, s, beta
+
+
+def could_be_signature(signature: bytes) -> bool:
+    """False for bytes no P-256 key could have produced as a signature (cheap: one exponentiation)."""
+    return _r_s(signature) is not None
+
+
+def signer_keys(signing_input: bytes, signature: bytes) -> list[tuple[int, int]]:
+    """The public points ``(x, y)`` of the (at most two) P-256 keys that could have made this ES256
+    ``signature`` (JWS form: 32-byte r, 32-byte s) over ``signing_input``; empty when it is no valid
+    ECDSA signature."""
+    parts = _r_s(signature)
+    if parts is None:
+        return []
+    r, s, beta = parts
+    z = int.from_bytes(hashlib.sha256(signing_input).digest(), "big") % _N
     r_inv = pow(r, -1, _N)
     u1, u2 = (-z * r_inv) % _N, (s * r_inv) % _N
-    out = set()
+    out = []
     for y in (beta, _P - beta):  # (r + N, y) would need r + N < P: possible, but too rare to matter here
-        x = _mul2(u1, (*_G, 1), u2, (r, y, 1))
-        if x is not None:
-            out.add(x)
-    return frozenset(out)
+        point = _mul2(u1, (*_G, 1), u2, (r, y, 1))
+        if point is not None:
+            out.append(point)
+    return out
