@@ -53,8 +53,8 @@ class PlaidProvider(BankingProvider):
 
     Keyword options override the ``PLAID_*`` environment variables (see `PlaidSettings`):
     ``client_id``, ``secret``, ``environment``, ``base_url``, ``client_name``, ``webhook``,
-    ``redirect_uri``, ``products``, ``country_codes``, ``timeout``, ``max_workers``, ``max_retries``,
-    ``retry_backoff``, ``sync_page_size``.
+    ``redirect_uri``, ``products``, ``country_codes``, ``timeout`` (per HTTP call), ``total_timeout`` (per
+    provider call, retries included), ``max_workers``, ``max_retries``, ``retry_backoff``, ``sync_page_size``.
 
         >>> provider = PlaidProvider(client_id="...", secret="...", environment="sandbox")  # doctest: +SKIP
         >>> result = await provider.sync_transactions(access_token)  # doctest: +SKIP
