@@ -24,7 +24,7 @@ async def test_a_hung_upstream_is_bounded_by_total_timeout_not_by_the_per_call_t
     await provider.aclose()
     plaid_emulator.reset()
     assert info.value.code == "timeout"
-    assert elapsed < 2.5, f"{elapsed:.1f}s: the budget is 0.5 s (4 x 60 s without it)"
+    assert elapsed < 6, f"{elapsed:.1f}s: the budget is 0.5 s (4 x 60 s without it; generous for a busy machine)"
 
 
 async def test_a_connection_dropped_mid_body_is_retried(plaid_emulator: PlaidEmulator) -> None:
