@@ -11,9 +11,11 @@ not document.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -31,6 +33,7 @@ from fin_infra.banking.webhooks import PlaidKeySource, PlaidWebhookVerifier, Web
 from fin_infra.emulators.server import EmulatorServer
 from fin_infra.providers.banking.sandbox import DEMO_ACCESS_TOKEN, SandboxProvider
 from fin_infra.providers.banking.teller import RetryPolicy
+from fin_infra.providers.base import BankingProvider
 from fin_infra.testing.plaid import PlaidEmulator, serve_plaid_emulator
 from fin_infra.testing.teller import serve_teller_emulator
 
@@ -64,7 +67,13 @@ def _webhooks(plaid: PlaidEmulator) -> Webhooks:
 @contextlib.contextmanager
 def served_apps(names: tuple[str, ...] = PROVIDERS) -> Iterator[dict[str, tuple[str, str]]]:
     """``{provider: (base URL of a served app, a valid access token)}`` for the block."""
+    before = set(threading.enumerate())
     with contextlib.ExitStack() as stack:
+        # Last out: the apps are served without a lifespan, so their providers are closed here, and the
+        # worker threads they started (daemons, made on the server threads) are waited for.
+        stack.callback(_join_new_threads, before)
+        providers: list[BankingProvider] = []
+        stack.callback(lambda: [asyncio.run(p.aclose()) for p in providers])
         plaid = stack.enter_context(serve_plaid_emulator())
         out: dict[str, tuple[str, str]] = {}
         for name in names:
@@ -81,9 +90,16 @@ def served_apps(names: tuple[str, ...] = PROVIDERS) -> Iterator[dict[str, tuple[
                 token = plaid.create_access_token()
                 provider = plaid.client(retry_backoff=0.01, max_retries=1, total_timeout=2.0)
                 add_banking(app, provider=provider, webhooks=_webhooks(plaid))
+            providers.append(app.state.banking_provider)
             server = stack.enter_context(EmulatorServer(app))
             out[name] = (server.base_url, token)
         yield out
+
+
+def _join_new_threads(before: set[threading.Thread]) -> None:
+    for thread in set(threading.enumerate()) - before:
+        if thread.name.startswith("fin-infra-"):
+            thread.join(timeout=10)
 
 
 def _documented(doc: dict[str, Any], method: str, path: str) -> set[str]:
