@@ -232,4 +232,4 @@ async def test_a_value_the_provider_refuses_is_422_and_bad_provider_data_is_502(
         link = await c.post("/banking/link", json={"user_id": "u1", "products": ["nope"]})
         assert link.status_code == 422 and "unknown product 'nope'" in link.json()["detail"]
         accounts = await c.get("/banking/accounts", headers=AUTH)
-        assert accounts.status_code == 502 and accounts.json()["code"] == "provider_error"
+        assert accounts.status_code == 502 and accounts.json()["code"] == "invalid_response"

@@ -61,6 +61,18 @@ class BankingProviderError(BankingError):
         return f"{type(self).__name__}(message={self.message!r}, code={self.code!r}, request_id={self.request_id!r})"
 
 
+INVALID_RESPONSE = "invalid_response"
+
+
+def invalid_response(provider: str, message: str) -> BankingProviderError:
+    """The error for a provider answer that can't be read: not JSON, or JSON of the wrong shape.
+
+    HTTP 502 with the problem code ``invalid_response``: never an empty success (an empty list means
+    "no data", a different fact) and never a 500. Not retried: the same call would get the same answer.
+    """
+    return BankingProviderError(message, code=INVALID_RESPONSE, provider=provider, status_code=None)
+
+
 class InvalidCredentialsError(BankingProviderError):
     """The access token (or the app's API credentials) was refused. Ask the user to connect again."""
 

@@ -12,8 +12,9 @@ from starlette.responses import Response
 from fin_infra._json import dumpb
 from fin_infra.banking.connections.errors import PROBLEMS as CONNECTION_PROBLEMS
 from fin_infra.banking.connections.errors import ConnectionsError
-from fin_infra.banking.exceptions import BankingProviderError, RateLimitError
+from fin_infra.banking.exceptions import INVALID_RESPONSE, BankingProviderError, RateLimitError
 from fin_infra.banking.redaction import redact
+from fin_infra.providers.retry_after import MAX_RETRY_AFTER
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("fin_infra.banking")
@@ -26,6 +27,7 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "rate_limited": (429, "Too many requests to the provider"),
     "provider_unavailable": (503, "The banking provider is unavailable"),
     "provider_error": (502, "The banking provider failed"),
+    "invalid_response": (502, "The banking provider's answer could not be read"),
     "account_not_found": (404, "Account not found"),
     "unsupported_operation": (501, "Not supported by this provider"),
     "validation_error": (422, "Invalid request"),
@@ -107,6 +109,8 @@ def problem(
 
 
 def _route_code(exc: BankingProviderError) -> str:
+    if exc.code == INVALID_RESPONSE and exc.http_status == 502:
+        return INVALID_RESPONSE
     if exc.http_status == 401:
         return "invalid_credentials"
     if exc.http_status == 400:
@@ -139,9 +143,10 @@ def from_provider_error(exc: BankingProviderError) -> Response:
     code = _route_code(exc)
     headers = None
     retry_after = None
-    if isinstance(exc, RateLimitError) and exc.retry_after is not None:
-        retry_after = max(0, math.ceil(exc.retry_after))
-        headers = {"Retry-After": str(retry_after)}
+    if isinstance(exc, RateLimitError):
+        retry_after = _seconds(exc.retry_after)
+        if retry_after is not None:
+            headers = {"Retry-After": str(retry_after)}
     if code == "invalid_credentials":
         headers = {"WWW-Authenticate": "Bearer"}
     return problem(
@@ -155,6 +160,13 @@ def from_provider_error(exc: BankingProviderError) -> Response:
         display_message=exc.display_message,
         retry_after=retry_after,
     )
+
+
+def _seconds(value: object) -> int | None:
+    # Whatever a provider (or custom code) put in retry_after: a whole, finite, clamped number of seconds.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return min(int(MAX_RETRY_AFTER), max(0, math.ceil(value)))
 
 
 def from_validation_error(exc: RequestValidationError) -> Response:

@@ -6,13 +6,14 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi.exceptions import HTTPException, RequestValidationError
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
-from starlette.requests import Request
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from fin_infra.banking import problems
+from fin_infra.banking import problems, request_guard
 from fin_infra.banking.connections.errors import ConnectionsError
 from fin_infra.banking.exceptions import BankingProviderError, ProviderConfigurationError
 from fin_infra.banking.security import MissingAccessTokenError
@@ -55,10 +56,15 @@ class ProblemRoute(APIRoute):
             except ProviderConfigurationError as exc:
                 log.error("banking provider misconfigured: %s", exc)
                 return problems.problem("provider_error", "the banking provider is not configured correctly")
-            except ValidationError:
+            except ValidationError as exc:
                 # Our models refused what a provider sent: the provider's fault, not the caller's.
-                log.exception("unexpected provider data on %s %s", request.method, request.url.path)
-                return problems.problem("provider_error", "the banking provider returned data that could not be read")
+                log.error(
+                    "unexpected provider data on %s %s: %d validation error(s)",
+                    request.method,
+                    request.url.path,
+                    exc.error_count(),
+                )
+                return problems.problem("invalid_response", "the banking provider returned data that could not be read")
             except ValueError as exc:
                 # Input a provider refused before calling out (an unknown product, a bad option): the caller's.
                 return problems.problem(
@@ -69,3 +75,47 @@ class ProblemRoute(APIRoute):
                 return problems.problem("internal_error", "an unexpected error occurred; it has been logged")
 
         return handle
+
+
+class BankingRoute(ProblemRoute):
+    """`ProblemRoute` plus the input checks of `fin_infra.banking.request_guard`, run before FastAPI parses:
+    unknown query parameters (422 naming the closest known one), and for routes with a JSON body a
+    size cap (413), UTF-8 and a nesting limit (422)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        known = request_guard.query_names(self.dependant)
+        has_body = self.body_field is not None
+
+        async def guard(request: Request) -> Response:
+            unknown = request_guard.unknown_query(request, known)
+            if unknown:
+                return _unknown_query_problem(unknown)
+            if has_body:
+                try:
+                    body = await request_guard.read_capped(request)
+                except request_guard.BodyTooLarge:
+                    return problems.problem(
+                        "payload_too_large", f"request bodies are limited to {request_guard.MAX_BODY_BYTES} bytes"
+                    )
+                except ClientDisconnect:
+                    return Response(status_code=400)
+                request._body = body  # what FastAPI reads next: the stream is consumed
+                if body:
+                    try:
+                        request._json = request_guard.parse_json(body)
+                    except request_guard.BadBody as exc:
+                        return problems.invalid_field("body", str(exc))
+            return await handler(request)
+
+        return guard
+
+
+def _unknown_query_problem(unknown: list[tuple[str, str | None]]) -> Response:
+    errors = []
+    for name, near in unknown:
+        hint = f"; did you mean {near!r}?" if near else ""
+        errors.append({"field": name[:100], "message": f"unknown query parameter{hint}"})
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return problems.problem("validation_error", detail, errors=errors)
+

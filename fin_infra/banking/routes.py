@@ -16,8 +16,9 @@ from fin_infra.banking import problems
 from fin_infra.banking.history.stores import BalanceStore
 from fin_infra.banking.history.summary import summarize_history
 from fin_infra.banking.query import QueryError, TransactionCache, TransactionQueryParams
+from fin_infra.banking.query.params import IsoDate
 from fin_infra.banking.query.response import page_body
-from fin_infra.banking.route_class import ProblemRoute
+from fin_infra.banking.route_class import BankingRoute
 from fin_infra.banking.schemas import (
     AccountsResponse,
     BalanceHistoryResponse,
@@ -47,6 +48,7 @@ def _first_line(exc: BaseException) -> str:
 _problem_docs = problems.openapi_responses
 
 
+BODY_ERRORS = ("payload_too_large",)
 PROVIDER_ERRORS = (
     "missing_access_token",
     "invalid_credentials",
@@ -54,6 +56,7 @@ PROVIDER_ERRORS = (
     "rate_limited",
     "provider_unavailable",
     "provider_error",
+    "invalid_response",
     "validation_error",
 )
 
@@ -74,7 +77,7 @@ def build_banking_router(
     ``transactions_cache`` keeps fetched transaction ranges for paging (default: the provider's, from the
     environment: see `fin_infra.banking.query.cache_from_env`).
     """
-    router = APIRouter(prefix=prefix, tags=list(tags or ["banking"]), route_class=ProblemRoute)
+    router = APIRouter(prefix=prefix, tags=list(tags or ["banking"]), route_class=BankingRoute)
 
     async def balance_store() -> BalanceStore:  # async: no thread-pool hop per request
         return history_store if history_store is not None else history_module.get_balance_store()
@@ -96,7 +99,7 @@ def build_banking_router(
         "/link",
         response_model=LinkToken,
         summary="Start connecting a bank (Plaid Link token, Teller Connect settings)",
-        responses=_problem_docs(*PROVIDER_ERRORS),
+        responses=_problem_docs(*PROVIDER_ERRORS, *BODY_ERRORS),
     )
     async def create_link(body: LinkRequest, token: OptionalAccessToken) -> Response:
         update_token = token or body.access_token
@@ -107,8 +110,9 @@ def build_banking_router(
         "/exchange",
         response_model=TokenExchange,
         summary="Exchange what the connect widget returned for a long-lived access token",
-        description="The response holds the access token: store it encrypted on your server, never in a browser.",
-        responses=_problem_docs(*PROVIDER_ERRORS),
+        description="The response holds the access token: store it encrypted on your server, never in a browser. "
+        "Send `public_token`, or Teller Connect's `accessToken` with its `enrollment`.",
+        responses=_problem_docs(*PROVIDER_ERRORS, *BODY_ERRORS),
     )
     async def exchange(body: Annotated[ExchangeRequest, Body()]) -> Response:
         result = await provider.exchange_public_token(body.payload())
@@ -133,7 +137,10 @@ def build_banking_router(
         response_model=TransactionsResponse,
         summary="Transactions in a date range: filtered, sorted, one page at a time",
         description="Filters compose with AND; amounts bound the absolute amount, bounds included. "
-        "Default order: newest first. A page past the end is empty, with the right `total`.",
+        "Default order: newest first. A page past the end is empty, with the right `total`. "
+        "Rules across parameters (a 422 names the field): `start_date` <= `end_date`, `min_amount` <= `max_amount`; "
+        "an unknown parameter is a 422 too.",
+        openapi_extra={"x-fin-infra-rules": ["start_date <= end_date", "min_amount <= max_amount"]},
         responses=_problem_docs(*PROVIDER_ERRORS, "account_not_found"),
     )
     async def transactions(
@@ -173,13 +180,17 @@ def build_banking_router(
         "/balance-history",
         response_model=BalanceHistoryResponse,
         summary="Daily balance snapshots of one account, with summary statistics",
+        description="Rules across parameters (a 422 names the field): `start_date` <= `end_date`.",
+        openapi_extra={"x-fin-infra-rules": ["start_date <= end_date"]},
         responses=_problem_docs(*PROVIDER_ERRORS, "account_not_found", "history_unavailable"),
     )
     async def balance_history(
         token: AccessToken,
         account_id: Annotated[str, Query(min_length=1, max_length=256)],
-        start_date: Annotated[dt.date | None, Query()] = None,
-        end_date: Annotated[dt.date | None, Query()] = None,
+        start_date: Annotated[
+            IsoDate | None, Query(description="first day, YYYY-MM-DD (default: 30 days before end_date); <= end_date")
+        ] = None,
+        end_date: Annotated[IsoDate | None, Query(description="last day, YYYY-MM-DD (default: today)")] = None,
         store: BalanceStore = history_dependency,
     ) -> Response:
         end = end_date or dt.date.today()

@@ -3,13 +3,43 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from fin_infra.banking.history.summary import BalanceSummary
 from fin_infra.models import Balance, BankAccount, Transaction
 from fin_infra.models._money import Money
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+_URL_RULE = "https:// only (http:// for localhost, 127.0.0.1 or [::1])"
+
+
+def callback_url(value: str | None) -> str | None:
+    """A URL a provider calls back or redirects to: https, or http on the loopback host; else a `ValueError`."""
+    if value is None:
+        return None
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError(f"must be a URL without spaces or control characters, {_URL_RULE}")
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+        parts.port  # noqa: B018 - a bad port raises here
+    except ValueError:
+        raise ValueError(f"must be a valid URL, {_URL_RULE}") from None
+    if not host or parts.username is not None or parts.password is not None:
+        raise ValueError(f"must be a URL with a host and no user name or password, {_URL_RULE}")
+    if parts.scheme == "https" or (parts.scheme == "http" and host in LOOPBACK_HOSTS):
+        return value
+    raise ValueError(f"must be {_URL_RULE}")
+
+
+CallbackUrl = Annotated[
+    str,
+    Field(max_length=2048, json_schema_extra={"format": "uri", "pattern": "^https?://"}),
+    AfterValidator(callback_url),
+]
 
 
 class LinkRequest(BaseModel):
@@ -21,8 +51,8 @@ class LinkRequest(BaseModel):
     products: list[str] | None = Field(default=None, max_length=10)
     country_codes: list[str] | None = Field(default=None, max_length=20)
     language: str | None = Field(default=None, max_length=10)
-    webhook: str | None = Field(default=None, max_length=2048)
-    redirect_uri: str | None = Field(default=None, max_length=2048)
+    webhook: CallbackUrl | None = Field(default=None, description=f"where the provider sends webhooks: {_URL_RULE}")
+    redirect_uri: CallbackUrl | None = Field(default=None, description=f"OAuth redirect URI: {_URL_RULE}")
     access_token: str | None = Field(
         default=None, max_length=512, description="update mode: the item's access token (or send it as Bearer)"
     )
@@ -36,7 +66,15 @@ class ExchangeRequest(BaseModel):
     Connect's ``mx/connect/memberConnected`` event (``type`` and ``metadata``: user_guid, member_guid), or
     Finicity Data Connect's success event (``customerId``, ``institutionLoginId`` or ``payload.accounts``)."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    # The one-of rule is in the schema too, so clients (and fuzzers) can see it.
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+        json_schema_extra={
+            "anyOf": [{"required": ["public_token"]}, {"required": ["access_token"]}, {"required": ["accessToken"]}],
+            "description": "Send public_token (Plaid, sandbox), or Teller Connect's accessToken with its enrollment.",
+        },
+    )
 
     public_token: str | None = Field(default=None, max_length=512)
     access_token: str | None = Field(

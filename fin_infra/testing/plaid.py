@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from fin_infra.emulators.plaid.app import create_app
+from fin_infra.emulators.plaid.faults import HttpFaults
 from fin_infra.emulators.plaid.models import PlaidBackend
 from fin_infra.emulators.plaid.webhooks import SentWebhook
 from fin_infra.emulators.server import EmulatorServer
@@ -95,9 +96,17 @@ class PlaidEmulator:
         """Webhooks sent so far (body bytes exactly as sent, headers, the receiver's status)."""
         return list(self.backend.sent_webhooks)
 
+    @property
+    def http_faults(self) -> HttpFaults:
+        """HTTP-level faults (raw answers, ``Retry-After`` as written, hangs, dropped connections) and the
+        record of every request received (``http_faults.requests``: path and body)."""
+        faults: HttpFaults = self.server.app.state.http_faults
+        return faults
+
     def reset(self) -> None:
         """Forget every Item, token, fault and webhook."""
         self.backend.reset()
+        self.http_faults.clear()
 
 
 @contextmanager

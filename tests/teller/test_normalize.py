@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from fin_infra.banking.exceptions import ProviderUnavailableError
+from fin_infra.banking.exceptions import BankingProviderError
 from fin_infra.models import Transaction
 from fin_infra.providers.banking.teller import TellerClient, normalize
 from fin_infra.testing.teller import TellerEmulator
@@ -66,8 +66,9 @@ def test_float_amounts_are_parsed_without_noise() -> None:
 
 @pytest.mark.parametrize("bad", ["abc", "NaN", "Infinity", True, [1]])
 def test_bad_amounts_are_refused(bad: object) -> None:
-    with pytest.raises(ProviderUnavailableError, match="Teller sent"):
+    with pytest.raises(BankingProviderError, match="Teller sent") as info:
         normalize.amount(bad, "transaction amount")
+    assert (info.value.code, info.value.http_status) == ("invalid_response", 502)
 
 
 def test_balances_of_a_credit_account_are_not_negated() -> None:

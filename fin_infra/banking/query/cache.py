@@ -22,6 +22,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from fin_infra.banking.exceptions import ProviderConfigurationError
@@ -33,6 +34,8 @@ CACHE_URL_ENV = "FIN_INFRA_CACHE_URL"
 CACHE_TTL_ENV = "FIN_INFRA_CACHE_TTL"
 DEFAULT_TTL = 120.0  # seconds: long enough to page through a result, short enough to see new transactions
 KEY_NAMESPACE = "fin-infra:txn:"
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024  # per process, all tokens
+DEFAULT_MAX_BYTES_PER_TOKEN = 32 * 1024 * 1024  # one token can't pin more, however many ranges it asks for
 
 
 @runtime_checkable
@@ -66,10 +69,18 @@ def cache_key(provider: str, access_token: str, start: dt.date, end: dt.date, ac
     return token_prefix(provider, access_token) + hashlib.sha256(fetch.encode()).hexdigest()[:32]
 
 
+def _prefix_of(key: str) -> str:
+    # cache_key = token_prefix + range hash: the prefix ends at the last ":"
+    return key[: key.rfind(":") + 1]
+
+
 class MemoryTransactionCache:
-    """Ranges kept in this process; the least recently used are dropped beyond ``max_entries`` ranges or
-    ``max_transactions`` transactions in all (the bound on memory: 100,000 transactions with their
-    indexes take about 200 MB).
+    """Ranges kept in this process, bounded by memory: at most ``max_bytes`` in all and
+    ``max_bytes_per_token`` for one access token (estimated with `TransactionIndex.nbytes`), and at
+    most ``max_entries`` ranges and ``max_transactions`` transactions. Beyond a bound the least
+    recently used ranges go first (for the per-token bound, that token's own). A range bigger than a
+    bound is served, not kept. Expired ranges are dropped, and their memory freed, at the next call
+    to the cache, whichever range it is for.
 
     Thread-safe: the synchronous face runs on its own event loop thread next to the app's loop.
     """
@@ -80,47 +91,96 @@ class MemoryTransactionCache:
         ttl: float = DEFAULT_TTL,
         max_entries: int = 1024,
         max_transactions: int = 500_000,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_bytes_per_token: int = DEFAULT_MAX_BYTES_PER_TOKEN,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not math.isfinite(ttl) or ttl < 0:
             raise ValueError("ttl must be 0 (no caching) or more seconds")
-        if max_entries < 1 or max_transactions < 1:
-            raise ValueError("max_entries and max_transactions must be at least 1")
+        if min(max_entries, max_transactions, max_bytes, max_bytes_per_token) < 1:
+            raise ValueError("max_entries, max_transactions, max_bytes and max_bytes_per_token must be at least 1")
         self.ttl = float(ttl)
         self.max_entries = max_entries
         self.max_transactions = max_transactions
+        self.max_bytes = max_bytes
+        self.max_bytes_per_token = max_bytes_per_token
         self._clock = clock
-        self._entries: OrderedDict[str, tuple[float, TransactionIndex]] = OrderedDict()
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._held = 0  # transactions in all entries
+        self._bytes = 0
+        self._token_bytes: dict[str, int] = {}
+        self._next_sweep = 0.0
         self._lock = threading.Lock()
+
+    @property
+    def nbytes(self) -> int:
+        """Estimated bytes held in all (see `TransactionIndex.nbytes`)."""
+        return self._bytes
+
+    def token_bytes(self, prefix: str) -> int:
+        """Estimated bytes held for one token (its `token_prefix`)."""
+        with self._lock:
+            return self._token_bytes.get(prefix, 0)
 
     async def get(self, key: str) -> TransactionIndex | None:
         with self._lock:
+            now = self._clock()
+            self._sweep(now)
             entry = self._entries.get(key)
             if entry is None:
                 return None
-            if entry[0] <= self._clock():
+            if entry.expires <= now:
                 self._drop(key)
                 return None
             self._entries.move_to_end(key)
-            return entry[1]
+            return entry.index
 
     async def set(self, key: str, index: TransactionIndex) -> None:
         if self.ttl <= 0:
             return
-        if len(index) > self.max_transactions:
-            return  # bigger than the whole cache may hold: served, not kept
+        size = index.nbytes
+        if len(index) > self.max_transactions or size > min(self.max_bytes, self.max_bytes_per_token):
+            return  # bigger than a bound: served, not kept
+        prefix = _prefix_of(key)
         with self._lock:
+            now = self._clock()
+            self._sweep(now)
             if key in self._entries:
                 self._drop(key)
-            self._entries[key] = (self._clock() + self.ttl, index)
+            self._entries[key] = _Entry(now + self.ttl, index, size, prefix)
             self._held += len(index)
-            while len(self._entries) > self.max_entries or self._held > self.max_transactions:
+            self._bytes += size
+            self._token_bytes[prefix] = self._token_bytes.get(prefix, 0) + size
+            if self._token_bytes[prefix] > self.max_bytes_per_token:
+                for other in [k for k, e in self._entries.items() if e.prefix == prefix and k != key]:
+                    self._drop(other)
+                    if self._token_bytes.get(prefix, 0) <= self.max_bytes_per_token:
+                        break
+            while (
+                len(self._entries) > self.max_entries
+                or self._held > self.max_transactions
+                or self._bytes > self.max_bytes
+            ):
                 self._drop(next(iter(self._entries)))
 
+    def _sweep(self, now: float) -> None:
+        # Every expired entry, not just the one asked for: an expired range must not pin its memory.
+        # A full pass at most once a second (a few microseconds per thousand entries).
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + 1.0
+        for key in [k for k, e in self._entries.items() if e.expires <= now]:
+            self._drop(key)
+
     def _drop(self, key: str) -> None:
-        _, index = self._entries.pop(key)
-        self._held -= len(index)
+        entry = self._entries.pop(key)
+        self._held -= len(entry.index)
+        self._bytes -= entry.size
+        left = self._token_bytes.get(entry.prefix, 0) - entry.size
+        if left > 0:
+            self._token_bytes[entry.prefix] = left
+        else:
+            self._token_bytes.pop(entry.prefix, None)
 
     async def forget(self, prefix: str) -> None:
         with self._lock:
@@ -132,12 +192,22 @@ class MemoryTransactionCache:
         with self._lock:
             self._entries.clear()
             self._held = 0
+            self._bytes = 0
+            self._token_bytes.clear()
 
     async def aclose(self) -> None:
         return None
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    expires: float
+    index: TransactionIndex
+    size: int
+    prefix: str
 
 
 def make_cache(url: str | None = None, *, ttl: float | None = None) -> TransactionCache:

@@ -12,6 +12,7 @@ FastAPI validates each parameter (a 422 names it); `to_query` then checks what s
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -27,18 +28,27 @@ from fin_infra.banking.query.value import (
     TransactionQuery,
 )
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
 
 def _iso_date(value: Any) -> Any:
+    # Strict: exactly YYYY-MM-DD. pydantic alone would read "0.0" as 1970-01-01 (a unix time) and
+    # date.fromisoformat "20250101" or "2025-W01-1"; none of them is what a caller meant to send.
     if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            # a custom error type: the message reads without pydantic's "Value error, " prefix
-            raise PydanticCustomError("date_format", "must be an ISO 8601 date (YYYY-MM-DD)") from None
+        if _ISO_DAY.fullmatch(value):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        # a custom error type: the message reads without pydantic's "Value error, " prefix
+        raise PydanticCustomError("date_format", "must be an ISO 8601 date (YYYY-MM-DD)")
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise PydanticCustomError("date_format", "must be an ISO 8601 date (YYYY-MM-DD)")
     return value
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+"""A date given exactly as ``YYYY-MM-DD`` (or a `datetime.date`); anything else is a 422 naming the field."""
 Bound = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
 Text = Annotated[str, Field(max_length=MAX_TEXT_LENGTH)]
 
@@ -49,11 +59,14 @@ class TransactionQueryParams(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     start_date: IsoDate | None = Field(
-        default=None, description="first day, inclusive, YYYY-MM-DD (default: 30 days before end_date)"
+        default=None,
+        description="first day, inclusive, YYYY-MM-DD (default: 30 days before end_date); must not be after end_date",
     )
     end_date: IsoDate | None = Field(default=None, description="last day, inclusive, YYYY-MM-DD (default: today)")
     min_amount: Bound | None = Field(
-        default=None, description="smallest absolute amount to include (inclusive)", examples=["10.00"]
+        default=None,
+        description="smallest absolute amount to include (inclusive); must not be greater than max_amount",
+        examples=["10.00"],
     )
     max_amount: Bound | None = Field(
         default=None, description="largest absolute amount to include (inclusive)", examples=["100.00"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from fin_infra.providers.base import BankingProvider
 
 log = logging.getLogger("fin_infra.banking")
+_MAX_FORGOTTEN = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +61,19 @@ class TransactionQueries:
         self.provider = provider
         self.cache = cache if cache is not None else cache_from_env()
         self._inflight: dict[tuple[asyncio.AbstractEventLoop, str], asyncio.Future[TransactionIndex]] = {}
+        # Invalidation that sticks: `forget` stamps the token with a new generation; a fetch that started
+        # before it may still answer its own request, but it is never cached nor shared afterwards.
+        self._generation = 0
+        self._forgotten: dict[str, int] = {}  # token prefix -> generation of its last forget
+        self._loading: dict[int, int] = {}  # id of a fetch in progress -> generation it started in
+        self._lock = threading.Lock()
 
     async def fetch(self, access_token: str, q: TransactionQuery) -> TransactionIndex:
         """The prepared range ``q`` asks for: from the cache, else from the provider (then cached).
 
         Concurrent requests for the same uncached range share one provider fetch (per event loop).
+        A `forget` of the token while a fetch is in flight wins: that fetch is neither cached nor
+        joined by later requests.
         """
         key = cache_key(self.provider.name, access_token, q.start_date, q.end_date, q.account_id)
         index = await self._cached(key)
@@ -93,7 +103,8 @@ class TransactionQueries:
             flight.set_result(index)
             return index
         finally:
-            self._inflight.pop((loop, key), None)
+            if self._inflight.get((loop, key)) is flight:  # a forget may have replaced or removed it
+                del self._inflight[(loop, key)]
 
     async def _cached(self, key: str) -> TransactionIndex | None:
         try:
@@ -103,13 +114,29 @@ class TransactionQueries:
             return None
 
     async def _load(self, access_token: str, q: TransactionQuery, key: str) -> TransactionIndex:
-        txns = await self.provider.get_transactions(access_token, q.start_date, q.end_date, account_id=q.account_id)
-        index = TransactionIndex(txns, start=q.start_date, end=q.end_date, account_id=q.account_id)
+        prefix = token_prefix(self.provider.name, access_token)
+        ticket = object()
+        with self._lock:
+            started = self._generation
+            self._loading[id(ticket)] = started
         try:
-            await self.cache.set(key, index)
-        except Exception as exc:
-            log.warning("transactions cache write failed (%s)", type(exc).__name__)
-        return index
+            txns = await self.provider.get_transactions(
+                access_token, q.start_date, q.end_date, account_id=q.account_id
+            )
+            index = TransactionIndex(txns, start=q.start_date, end=q.end_date, account_id=q.account_id)
+            with self._lock:
+                stale = self._forgotten.get(prefix, -1) > started
+            if stale:
+                log.info("transactions fetched before the token's cache was forgotten; served, not cached")
+                return index
+            try:
+                await self.cache.set(key, index)
+            except Exception as exc:
+                log.warning("transactions cache write failed (%s)", type(exc).__name__)
+            return index
+        finally:
+            with self._lock:
+                del self._loading[id(ticket)]
 
     async def run(self, access_token: str, q: TransactionQuery) -> QueryResult:
         """The page ``q`` asks for, with the positions into the prepared range (what the route serialises)."""
@@ -122,5 +149,19 @@ class TransactionQueries:
         return (await self.run(access_token, q)).to_page()
 
     async def forget(self, access_token: str) -> None:
-        """Drop every cached range of ``access_token`` (e.g. on a provider's transactions webhook)."""
-        await self.cache.forget(token_prefix(self.provider.name, access_token))
+        """Drop every cached range of ``access_token`` (e.g. on a provider's transactions webhook).
+
+        It sticks: a fetch already in flight for the token is not cached when it lands, and requests
+        made from now on don't join it (they fetch afresh).
+        """
+        prefix = token_prefix(self.provider.name, access_token)
+        with self._lock:
+            self._generation += 1
+            self._forgotten[prefix] = self._generation
+            if len(self._forgotten) > _MAX_FORGOTTEN:
+                # Only fetches still in progress can be stale: older stamps can go.
+                oldest = min(self._loading.values(), default=self._generation)
+                self._forgotten = {p: g for p, g in self._forgotten.items() if g > oldest}
+            for slot in [slot for slot in self._inflight if slot[1].startswith(prefix)]:
+                del self._inflight[slot]
+        await self.cache.forget(prefix)

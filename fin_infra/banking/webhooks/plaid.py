@@ -86,7 +86,7 @@ class PlaidWebhookVerifier:
             return first
         token, kid = first
         try:
-            key = await self.keys.get(kid)
+            key = await self.keys.get(kid, token=token)
         except KeyLookupError as exc:
             return refuse(exc.reason, retryable=exc.retryable)
         return self._finish(token, key)
@@ -100,7 +100,7 @@ class PlaidWebhookVerifier:
         key = self.keys.cached(kid)
         if key is None:
             try:
-                key = run_sync(self.keys.get(kid))
+                key = run_sync(self.keys.get(kid, token=token))
             except KeyLookupError as exc:
                 return refuse(exc.reason, retryable=exc.retryable)
         return self._finish(token, key)

@@ -2,10 +2,19 @@
 
 A webhook names its signing key by ``kid``. The first time a ``kid`` is seen, its key is fetched
 with the app's Plaid credentials (one request, shared by concurrent webhooks); later webhooks use
-the cache. A new ``kid`` means Plaid has rotated, so every other cached key is re-checked with
-Plaid before it is trusted again (that is how a rotated-out key's ``expired_at`` is learnt).
-Key ids Plaid calls invalid are remembered for a while, and fetches of new ids are rate-limited, so
-forged webhooks with made-up ids can't turn the endpoint into a flood of requests to Plaid.
+the cache. Cached keys are re-checked with Plaid every ``recheck_after`` seconds (5 minutes), and
+at once when a new ``kid`` shows Plaid has rotated: that is how a rotated-out key's ``expired_at``
+is learnt, and honoured, without waiting for the new key's first webhook. If a re-check can't reach
+Plaid, the cached key keeps working until its own ``expired_at``.
+
+Forged webhooks with made-up key ids must neither flood Plaid nor starve a genuine new key. Key ids
+Plaid calls invalid are remembered for a while; so is the key that signed them (recovered from the
+ECDSA signature, see `_signer`): further forgeries it signs are recognised by a signature check and
+refused without a fetch, whatever ids they name; bytes no key could have signed cost no fetch either.
+New ids are fetched one at a time (a burst of forgeries waits behind the first, then is recognised),
+at most ``fetches_per_minute``. A genuine Plaid key is a different signer, so forgeries from a few keys
+can't use up the fetches it needs. (An attacker minting a fresh key per forgery still can, past
+``fetches_per_minute`` a minute: the genuine webhook is then answered a retryable 503, and Plaid retries.)
 
     >>> keys = PlaidKeySource(client_id="...", secret="...", environment="sandbox")
     >>> # key = await keys.get("6c5516e1-92dc-479e-a8ff-5a51992e0001")
@@ -17,7 +26,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,7 +34,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from fin_infra.banking.exceptions import ProviderConfigurationError
-from fin_infra.banking.webhooks._jws import ec_public_key_from_jwk
+from fin_infra.banking.webhooks._jws import CompactToken, ec_public_key_from_jwk, es256_signature_valid
+from fin_infra.banking.webhooks._signer import could_be_signature, signer_keys
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -34,6 +44,8 @@ log = logging.getLogger("fin_infra.banking.webhooks")
 
 KEY_PATH = "/webhook_verification_key/get"
 PLAID_VERSION = "2020-09-14"
+_MAX_TRACKED = 4096
+_MAX_FORGERS = 32  # forging keys remembered (each costs one signature check per token naming an unknown id)
 
 
 class KeyLookupError(Exception):
@@ -78,9 +90,9 @@ class PlaidKeySource:
         base_url: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 10.0,
-        recheck_after: float = 24 * 3600.0,
+        recheck_after: float = 300.0,
         invalid_kid_ttl: float = 600.0,
-        fetches_per_minute: int = 30,
+        fetches_per_minute: int = 120,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._client_id = client_id
@@ -92,6 +104,9 @@ class PlaidKeySource:
         self._recheck_after = recheck_after
         self._invalid_kid_ttl = invalid_kid_ttl
         self._fetches_per_minute = fetches_per_minute
+        # keys that signed tokens naming ids Plaid doesn't know -> until when their tokens are refused
+        self._forgers: OrderedDict[tuple[int, int], tuple[ec.EllipticCurvePublicKey, float]] = OrderedDict()
+        self._gates: dict[int, asyncio.Lock] = {}  # per event loop: one new-id fetch at a time
         self._clock = clock
         self._lock = threading.Lock()
         self._keys: dict[str, PlaidKey] = {}
@@ -128,22 +143,57 @@ class PlaidKeySource:
 
     # --- fetching ---------------------------------------------------------------------------------
 
-    async def get(self, kid: str) -> PlaidKey:
-        """The key for ``kid``, from the cache or from Plaid; raises `KeyLookupError`."""
+    async def get(self, kid: str, *, token: CompactToken | None = None) -> PlaidKey:
+        """The key for ``kid``, from the cache or from Plaid; raises `KeyLookupError`.
+
+        ``token``: the webhook's token (the verifier passes it); if a key id it names turns out unknown
+        to Plaid, its signer is remembered and its further forgeries cost no fetch.
+        """
         key = self.cached(kid)
         if key is not None:
             return key
+        with self._lock:
+            stale = self._keys.get(kid)
+        if stale is not None:
+            return await self._refetch(kid, stale)
+        self._refuse_known_forgery(kid, token)
+        loop = asyncio.get_running_loop()
+        gate = self._gates.setdefault(id(loop), asyncio.Lock())
+        async with gate:  # a burst of new ids waits here; each is looked at again once it is its turn
+            key = self.cached(kid)
+            if key is not None:
+                return key
+            self._refuse_known_forgery(kid, token)
+            return await self._fetch(kid, token)
+
+    def _refuse_known_forgery(self, kid: str, token: CompactToken | None) -> None:
         if self.known_invalid(kid):
             raise KeyLookupError("unknown_kid", retryable=False)
+        if token is None:
+            return
+        if not could_be_signature(token.signature):
+            raise KeyLookupError("bad_signature", retryable=False)  # no key made it: not worth a fetch
+        now = self._clock()
+        with self._lock:
+            forgers = [public for public, until in self._forgers.values() if until > now]
+        if any(es256_signature_valid(public, token) for public in forgers):
+            raise KeyLookupError("unknown_kid", retryable=False)
+
+    async def _refetch(self, kid: str, stale: PlaidKey) -> PlaidKey:
         loop = asyncio.get_running_loop()
         slot = (id(loop), kid)
         task = self._inflight.get(slot)
-        if task is None:
-            # One fetch per kid at a time: a burst of webhooks signed by a new key asks Plaid once.
-            task = loop.create_task(self._fetch(kid))
+        if task is None:  # one re-check per kid at a time
+            task = loop.create_task(self._fetch(kid, None, known=True))
             self._inflight[slot] = task
             task.add_done_callback(lambda _t: self._inflight.pop(slot, None))
-        return await asyncio.shield(task)
+        try:
+            return await asyncio.shield(task)
+        except KeyLookupError as exc:
+            if exc.retryable and not stale.expired(self._clock()):
+                log.warning("plaid webhook key re-check failed (%s); using the cached key", exc.reason)
+                return stale
+            raise
 
     def _take_fetch_budget(self) -> bool:
         now = time.monotonic()
@@ -155,6 +205,17 @@ class PlaidKeySource:
             self._fetch_times.append(now)
             return True
 
+    def _remember_forger(self, token: CompactToken, until: float) -> None:
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        for x, y in signer_keys(token.signing_input, token.signature):
+            public = ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
+            with self._lock:
+                self._forgers[(x, y)] = (public, until)
+                self._forgers.move_to_end((x, y))
+                while len(self._forgers) > _MAX_FORGERS:
+                    self._forgers.popitem(last=False)
+
     def _credentials(self) -> tuple[str, str, str]:
         # The Plaid provider's own settings: the same PLAID_* variables, checks and messages.
         from fin_infra.providers.banking.plaid.settings import PlaidSettings
@@ -164,8 +225,8 @@ class PlaidKeySource:
         )
         return settings.client_id, settings.secret.get_secret_value(), settings.host
 
-    async def _fetch(self, kid: str) -> PlaidKey:
-        if not self._take_fetch_budget():
+    async def _fetch(self, kid: str, token: CompactToken | None, *, known: bool = False) -> PlaidKey:
+        if not known and not self._take_fetch_budget():
             log.warning("plaid webhook key fetch throttled: too many new key ids in the last minute")
             raise KeyLookupError("key_fetch_throttled", retryable=True)
         try:
@@ -186,17 +247,24 @@ class PlaidKeySource:
         except httpx.HTTPError as exc:
             log.warning("plaid webhook key fetch failed: %s", type(exc).__name__)
             raise KeyLookupError("key_unavailable", retryable=True) from exc
-        return self._store(kid, response)
+        return self._store(kid, response, token)
 
-    def _store(self, kid: str, response: httpx.Response) -> PlaidKey:
+    def _store(self, kid: str, response: httpx.Response, token: CompactToken | None = None) -> PlaidKey:
         data = _json(response)
         if response.status_code != 200:
             error_code = data.get("error_code") if isinstance(data, dict) else None
             request_id = data.get("request_id") if isinstance(data, dict) else None
             if error_code == "INVALID_WEBHOOK_VERIFICATION_KEY_ID":
+                until = self._clock() + self._invalid_kid_ttl
                 with self._lock:
-                    self._invalid[kid] = self._clock() + self._invalid_kid_ttl
+                    self._invalid[kid] = until
                     self._keys.pop(kid, None)
+                    if len(self._invalid) > _MAX_TRACKED:
+                        now = self._clock()
+                        self._invalid = {k: t for k, t in self._invalid.items() if t > now}
+                if token is not None:
+                    # Whoever signed a token naming an id Plaid doesn't know is no Plaid key.
+                    self._remember_forger(token, until)
                 raise KeyLookupError("unknown_kid", retryable=False)
             log.error(
                 "plaid webhook key fetch refused: status=%s error_code=%s request_id=%s",
@@ -232,7 +300,7 @@ class PlaidKeySource:
 def _json(response: httpx.Response) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 

@@ -94,7 +94,7 @@ def _refused(provider: str, request: Request, verdict: Verdict) -> Response:
 def _event(provider: ProviderName, body: bytes, delivery_id: str) -> WebhookEvent | None:
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested past the parser's stack
         return None
     if not isinstance(data, dict):
         return None

@@ -26,6 +26,7 @@ from starlette.routing import Route
 from fin_infra.emulators.plaid import validation
 from fin_infra.emulators.plaid.data import INSTITUTION_COUNTRIES, INSTITUTIONS
 from fin_infra.emulators.plaid.errors import PlaidAPIError, invalid_field, missing_fields
+from fin_infra.emulators.plaid.faults import HttpFaultMiddleware, HttpFaults
 from fin_infra.emulators.plaid.models import PendingWebhook, PlaidBackend
 from fin_infra.emulators.plaid.responses import (
     account_json,
@@ -322,4 +323,7 @@ def create_app(backend: PlaidBackend) -> Starlette:
     paths = [Route(path, dispatch, methods=["POST"]) for path in HANDLERS]
     app = Starlette(routes=[*paths, Route("/{rest:path}", dispatch, methods=["GET", "POST", "PUT", "DELETE"])])
     app.state.backend = backend
+    # HTTP-level faults (raw answers, hangs, dropped connections) and the request record: see faults.py.
+    app.state.http_faults = HttpFaults()
+    app.add_middleware(HttpFaultMiddleware, faults=app.state.http_faults)
     return app

@@ -345,12 +345,22 @@ class _FaultMiddleware:
         if fault is None:
             await self.app(scope, receive, send)
             return
+        if fault.delay > 0:
+            await asyncio.sleep(fault.delay)
+            if fault.body is None and not fault.drop and fault.status < 400:
+                await self.app(scope, receive, send)
+                return
         if fault.drop:
             # Promise a body, send part of it and stop: uvicorn then closes the connection mid-response.
             promised = [(b"content-type", b"application/json"), (b"content-length", b"4096")]
             await send({"type": "http.response.start", "status": 200, "headers": promised})
             await send({"type": "http.response.body", "body": b'[{"id":"acc_', "more_body": True})
             return
-        headers = {"retry-after": f"{fault.retry_after:g}"} if fault.retry_after is not None else None
+        hint = fault.retry_after_header()
+        headers = {"retry-after": hint} if hint is not None else None
+        if fault.body is not None:
+            raw = Response(fault.body, status_code=fault.status, media_type=fault.content_type, headers=headers)
+            await raw(scope, receive, send)
+            return
         response = _error(TellerAPIError(fault.status, fault.code, fault.message), headers)
         await response(scope, receive, send)

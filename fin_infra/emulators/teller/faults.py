@@ -1,9 +1,12 @@
-"""Injected faults: latency on every request, and one-shot errors or dropped connections.
+"""Injected faults: latency on every request, and one-shot errors, raw answers, hangs or dropped connections.
 
     >>> faults = Faults()
     >>> faults.fail_next(429, retry_after=1)
     >>> faults.take("/accounts").status
     429
+    >>> faults.answer_next(200, "<html>oops</html>", content_type="text/html")   # a raw body, any status
+    >>> faults.fail_next(429, retry_after="inf")      # Retry-After sent as written, absurd values included
+    >>> faults.hang_next(5.0)                          # answer only after 5 s (a hung upstream)
 """
 
 from __future__ import annotations
@@ -20,9 +23,17 @@ class Fault:
     status: int = 500
     code: str | None = None
     message: str | None = None
-    retry_after: float | None = None
+    retry_after: float | str | None = None  # a string is sent as written ("inf", an HTTP date, ...)
     drop: bool = False
     path: str | None = None  # only requests whose path starts with this
+    body: str | None = None  # a raw body instead of Teller's error JSON (HTML, malformed or wrong-shape JSON)
+    content_type: str = "application/json"
+    delay: float = 0.0  # seconds before answering
+
+    def retry_after_header(self) -> str | None:
+        if self.retry_after is None:
+            return None
+        return self.retry_after if isinstance(self.retry_after, str) else f"{self.retry_after:g}"
 
 
 class Faults:
@@ -39,13 +50,34 @@ class Faults:
         code: str | None = None,
         *,
         times: int = 1,
-        retry_after: float | None = None,
+        retry_after: float | str | None = None,
         message: str | None = None,
         path: str | None = None,
     ) -> None:
         """The next ``times`` matching requests answer ``status`` (with Teller's error body)."""
         with self._lock:
             self._queue.extend(Fault(status, code, message, retry_after, False, path) for _ in range(times))
+
+    def answer_next(
+        self,
+        status: int,
+        body: str,
+        *,
+        content_type: str = "application/json",
+        times: int = 1,
+        retry_after: float | str | None = None,
+        path: str | None = None,
+    ) -> None:
+        """The next ``times`` matching requests answer ``status`` with exactly ``body`` (e.g. an HTML error
+        page from a proxy, malformed JSON, or JSON of the wrong shape with a 200)."""
+        fault = Fault(status, retry_after=retry_after, path=path, body=body, content_type=content_type)
+        with self._lock:
+            self._queue.extend(fault for _ in range(times))
+
+    def hang_next(self, seconds: float, *, times: int = 1, path: str | None = None) -> None:
+        """The next ``times`` matching requests are answered (normally) only after ``seconds``."""
+        with self._lock:
+            self._queue.extend(Fault(200, path=path, delay=seconds) for _ in range(times))
 
     def drop_next(self, *, times: int = 1, path: str | None = None) -> None:
         """The next ``times`` matching requests lose their connection mid-response."""

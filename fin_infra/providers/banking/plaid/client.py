@@ -26,13 +26,32 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any, TypeVar, overload
 
-from fin_infra.banking.exceptions import BankingProviderError, ProviderConfigurationError, ProviderUnavailableError
+from fin_infra.banking.exceptions import (
+    BankingProviderError,
+    ProviderConfigurationError,
+    ProviderUnavailableError,
+    invalid_response,
+)
 from fin_infra.providers.banking.plaid.errors import PROVIDER, error_from_plaid, is_retryable
 from fin_infra.providers.banking.plaid.settings import PlaidSettings
 
 T = TypeVar("T")
 log = logging.getLogger("fin_infra.plaid")
 _MAX_DELAY = 8.0
+_GRACE = 1.0  # seconds past the budget a worker gets to report its own timeout before the caller stops waiting
+
+
+def _transport_code(exc: BaseException) -> str:
+    import urllib3
+
+    timeouts = (urllib3.exceptions.TimeoutError, TimeoutError)
+    return "timeout" if isinstance(exc, timeouts) or isinstance(exc.__context__, timeouts) else "connection_error"
+
+
+def _timed_out(operation: str) -> ProviderUnavailableError:
+    return ProviderUnavailableError(
+        f"Plaid {operation} did not answer within the call's time budget", provider=PROVIDER, code="timeout"
+    )
 
 
 def import_plaid() -> Any:
@@ -105,13 +124,25 @@ class PlaidCaller:
     ) -> Any:
         """Call ``PlaidApi.<operation>(request)`` on the pool; returns ``parse(json)`` (or the JSON dict).
 
-        Reads (``read=True``) are retried on rate limits and 5xx; writes never are (an exchange or a
-        removal must not run twice)."""
+        Reads (``read=True``) are retried on rate limits, 5xx and lost connections; writes never are
+        (an exchange or a removal must not run twice). The whole call, retries and waits included,
+        takes at most ``settings.total_timeout`` seconds. An answer ``parse`` can't read is a 502
+        ``invalid_response``, never an empty success."""
         loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.total_timeout
         attempt = 0
         while True:
+            remaining = deadline - loop.time()
             try:
-                return await loop.run_in_executor(self._pool(), self._blocking, operation, request, parse)
+                if remaining <= 0:
+                    raise _timed_out(operation)
+                per_try = min(self.settings.timeout, remaining)
+                work = loop.run_in_executor(self._pool(), self._blocking, operation, request, parse, per_try)
+                try:
+                    # The worker's own socket timeouts end it soon after; the caller is never held longer.
+                    return await asyncio.wait_for(work, remaining + _GRACE)
+                except TimeoutError:
+                    raise _timed_out(operation) from None
             except BankingProviderError as exc:
                 if not read or attempt >= self.settings.max_retries or not is_retryable(exc):
                     raise
@@ -119,6 +150,8 @@ class PlaidCaller:
                 retry_after = getattr(exc, "retry_after", None)
                 if retry_after:
                     delay = max(delay, min(float(retry_after), _MAX_DELAY))
+                if loop.time() + delay >= deadline:
+                    raise  # the next try could not finish within the call's time budget
                 attempt += 1
                 log.info(
                     "plaid %s failed (%s, request_id=%s); retry %d in %.2fs",
@@ -130,30 +163,51 @@ class PlaidCaller:
                 )
                 await asyncio.sleep(delay)
 
-    def _blocking(self, operation: str, request: Any, parse: Callable[[dict[str, Any]], Any] | None) -> Any:
+    def _blocking(
+        self, operation: str, request: Any, parse: Callable[[dict[str, Any]], Any] | None, timeout: float
+    ) -> Any:
         import urllib3
 
         try:
-            response = getattr(self.api, operation)(
-                request, _preload_content=False, _request_timeout=self.settings.timeout
-            )
+            response = getattr(self.api, operation)(request, _preload_content=False, _request_timeout=timeout)
         except self._api_exception as exc:
             raise self._map_api_exception(exc, operation) from None
-        except urllib3.exceptions.HTTPError as exc:
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise ProviderUnavailableError(
-                f"Plaid {operation} failed before an answer: {type(exc).__name__}", provider=PROVIDER
+                f"Plaid {operation} failed before an answer: {type(exc).__name__}",
+                provider=PROVIDER,
+                code=_transport_code(exc),
             ) from None
         try:
-            data = json.loads(response.data, parse_float=Decimal)
-        except ValueError:
+            # The body is read here, lazily: a connection cut mid-body fails now, not inside plaid-python.
+            raw = response.data
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise ProviderUnavailableError(
-                f"Plaid {operation} answered HTTP {response.status} with a body that is not JSON",
+                f"Plaid {operation}: the connection failed mid-answer ({type(exc).__name__})",
                 provider=PROVIDER,
-                status_code=response.status,
+                code=_transport_code(exc),
             ) from None
         finally:
             response.release_conn()
-        return parse(data) if parse is not None else data
+        try:
+            data = json.loads(raw, parse_float=Decimal)
+        except (ValueError, RecursionError):
+            raise invalid_response(
+                PROVIDER, f"Plaid {operation} answered HTTP {response.status} with a body that is not JSON"
+            ) from None
+        if not isinstance(data, dict):
+            raise invalid_response(PROVIDER, f"Plaid {operation} answered with JSON that is not an object")
+        if parse is None:
+            return data
+        try:
+            return parse(data)
+        except BankingProviderError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            # pydantic's ValidationError is a ValueError: our models refused what Plaid sent.
+            raise invalid_response(
+                PROVIDER, f"Plaid {operation} answered with JSON of an unexpected shape ({type(exc).__name__})"
+            ) from None
 
     def _map_api_exception(self, exc: Any, operation: str) -> BankingProviderError:
         status = exc.status or None  # 0: no HTTP answer (e.g. a TLS failure)
@@ -161,7 +215,7 @@ class PlaidCaller:
         if exc.body:
             try:
                 body = json.loads(exc.body)
-            except ValueError:
+            except (ValueError, RecursionError):
                 body = None
         if status is None:
             return ProviderUnavailableError(f"Plaid {operation} failed before an answer", provider=PROVIDER)

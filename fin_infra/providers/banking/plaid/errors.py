@@ -27,6 +27,7 @@ from fin_infra.banking.exceptions import (
     UnsupportedOperationError,
 )
 from fin_infra.banking.redaction import redact
+from fin_infra.providers.retry_after import retry_after_header
 
 PROVIDER = "plaid"
 
@@ -174,13 +175,7 @@ def _str(value: object) -> str:
 
 def _retry_after(headers: Mapping[str, str] | None) -> float | None:
     # Plaid doesn't document a Retry-After header (UNCONFIRMED); honour one if a proxy or Plaid sends it.
-    for key, value in (headers or {}).items():
-        if key.lower() == "retry-after":
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                return None
-    return None
+    return retry_after_header(headers)
 
 
 def is_retryable(exc: BankingProviderError) -> bool:

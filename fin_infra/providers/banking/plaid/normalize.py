@@ -34,6 +34,14 @@ def _money(value: Any) -> Decimal | None:
     return out
 
 
+def required(data: Mapping[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
+    """``data[name]`` when it is a ``kind``; else a `TypeError` (the caller turns it into ``invalid_response``)."""
+    value = data.get(name) if isinstance(data, Mapping) else None
+    if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
+        raise TypeError(f"Plaid's answer has no {name} of the expected type")
+    return value
+
+
 def _currency(raw: Mapping[str, Any]) -> str:
     return str(raw.get("iso_currency_code") or raw.get("unofficial_currency_code") or "USD")
 

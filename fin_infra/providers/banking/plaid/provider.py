@@ -12,7 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from fin_infra.banking.exceptions import UnsupportedOperationError
+from fin_infra.banking.exceptions import AccountNotFoundError, UnsupportedOperationError, invalid_response
 from fin_infra.models import Balance, BankAccount, Identity, LinkToken, TokenExchange, Transaction
 from fin_infra.providers.banking.plaid import normalize
 from fin_infra.providers.banking.plaid.client import PlaidCaller
@@ -20,6 +20,7 @@ from fin_infra.providers.banking.plaid.settings import PlaidSettings
 from fin_infra.providers.banking.plaid.sync import SyncPage, SyncResult, sync_pages
 from fin_infra.providers.base import BankingProvider, DateLike
 from fin_infra.providers.dates import date_range
+from fin_infra.providers.ids import is_provider_id
 
 if TYPE_CHECKING:
     from fin_infra.banking.sync.source import PlaidCursorSource
@@ -34,6 +35,13 @@ SLICE = 100  # transactions normalised between two yields to the event loop (~0.
 T = TypeVar("T")
 
 
+def _account(account_id: object) -> str:
+    # Plaid's ids are letters and digits: anything else can't name an account, and is never sent.
+    if not is_provider_id(account_id):
+        raise AccountNotFoundError("no account with that id for this access token", provider="plaid")
+    return str(account_id)
+
+
 def _token(access_token: object) -> str:
     if not isinstance(access_token, str) or not access_token.strip():
         raise ValueError("access_token must be a non-empty string (from exchange_public_token)")
@@ -45,8 +53,8 @@ class PlaidProvider(BankingProvider):
 
     Keyword options override the ``PLAID_*`` environment variables (see `PlaidSettings`):
     ``client_id``, ``secret``, ``environment``, ``base_url``, ``client_name``, ``webhook``,
-    ``redirect_uri``, ``products``, ``country_codes``, ``timeout``, ``max_workers``, ``max_retries``,
-    ``retry_backoff``, ``sync_page_size``.
+    ``redirect_uri``, ``products``, ``country_codes``, ``timeout`` (per HTTP call), ``total_timeout`` (per
+    provider call, retries included), ``max_workers``, ``max_retries``, ``retry_backoff``, ``sync_page_size``.
 
         >>> provider = PlaidProvider(client_id="...", secret="...", environment="sandbox")  # doctest: +SKIP
         >>> result = await provider.sync_transactions(access_token)  # doctest: +SKIP
@@ -67,7 +75,7 @@ class PlaidProvider(BankingProvider):
         request = self._caller.build("accounts_get_request", access_token=_token(access_token))
 
         def parse(data: dict[str, Any]) -> list[BankAccount]:
-            return [normalize.account(a, data.get("item")) for a in data.get("accounts") or []]
+            return [normalize.account(a, data.get("item")) for a in normalize.required(data, "accounts", list)]
 
         return await self._caller.call("accounts_get", request, parse=parse)
 
@@ -75,17 +83,19 @@ class PlaidProvider(BankingProvider):
         """Real-time balances (``/accounts/balance/get``); an unknown ``account_id`` raises AccountNotFoundError."""
         options = None
         if account_id is not None:
-            options = self._caller.build("accounts_balance_get_request_options", account_ids=[account_id])
+            options = self._caller.build("accounts_balance_get_request_options", account_ids=[_account(account_id)])
         request = self._caller.build("accounts_balance_get_request", access_token=_token(access_token), options=options)
 
         def parse(data: dict[str, Any]) -> list[Balance]:
-            return [normalize.balance(a) for a in data.get("accounts") or []]
+            return [normalize.balance(a) for a in normalize.required(data, "accounts", list)]
 
         return await self._caller.call("accounts_balance_get", request, parse=parse)
 
     async def get_identity(self, access_token: str) -> Identity:
         request = self._caller.build("identity_get_request", access_token=_token(access_token))
-        return await self._caller.call("identity_get", request, parse=lambda d: normalize.identity(d["accounts"]))
+        return await self._caller.call(
+            "identity_get", request, parse=lambda d: normalize.identity(normalize.required(d, "accounts", list))
+        )
 
     # --- transactions ---------------------------------------------------------------------------
 
@@ -100,7 +110,7 @@ class PlaidProvider(BankingProvider):
         token = _token(access_token)
         options = None
         if account_id is not None:
-            options = self._caller.build("transactions_sync_request_options", account_id=account_id)
+            options = self._caller.build("transactions_sync_request_options", account_id=_account(account_id))
 
         async def fetch(page_cursor: str | None) -> dict[str, Any]:
             request = self._caller.build(
@@ -110,7 +120,7 @@ class PlaidProvider(BankingProvider):
                 count=self.settings.sync_page_size,
                 options=options,
             )
-            return await self._caller.call("transactions_sync", request)
+            return await self._caller.call("transactions_sync", request, parse=_sync_shape)
 
         return await sync_pages(fetch, _sync_page, cursor or None)
 
@@ -188,12 +198,12 @@ class PlaidProvider(BankingProvider):
             redirect_uri=options.get("redirect_uri") or s.redirect_uri,
             transactions=build("link_token_transactions", days_requested=int(days)) if days else None,
         )
-        data = await self._caller.call("link_token_create", request, read=False)
+        data = await self._caller.call("link_token_create", request, read=False, parse=_link_shape)
         return LinkToken(
             provider=self.name,
             mode="update" if access_token else "create",
             link_token=data["link_token"],
-            expiration=data.get("expiration"),
+            expiration=data["expiration"],
             environment=s.environment,
             products=[] if access_token else products,
         )
@@ -205,7 +215,7 @@ class PlaidProvider(BankingProvider):
         if not isinstance(public_token, str) or not public_token.strip():
             raise ValueError("public_token must be the non-empty string Plaid Link's onSuccess returned")
         request = self._caller.build("item_public_token_exchange_request", public_token=public_token)
-        data = await self._caller.call("item_public_token_exchange", request, read=False)
+        data = await self._caller.call("item_public_token_exchange", request, read=False, parse=_exchange_shape)
         institution_id = institution_name = None
         try:  # nice to have; never lose the access token over it
             item = (
@@ -252,8 +262,12 @@ class PlaidProvider(BankingProvider):
             ],
             options=sandbox_options,
         )
-        data = await self._caller.call("sandbox_public_token_create", request, read=False)
-        return str(data["public_token"])
+        return await self._caller.call(
+            "sandbox_public_token_create",
+            request,
+            read=False,
+            parse=lambda d: str(normalize.required(d, "public_token", str)),
+        )
 
     async def remove_item(self, access_token: str) -> None:
         """``/item/remove``: the access token stops working."""
@@ -264,9 +278,40 @@ class PlaidProvider(BankingProvider):
         self._caller.close()
 
 
+def _sync_shape(data: dict[str, Any]) -> dict[str, Any]:
+    # Checked on the worker: an answer without these is unreadable, never an empty page.
+    for name in ("added", "modified", "removed"):
+        normalize.required(data, name, list)
+    normalize.required(data, "has_more", bool)
+    if data.get("has_more"):
+        normalize.required(data, "next_cursor", str)
+    return data
+
+
+def _link_shape(data: dict[str, Any]) -> dict[str, Any]:
+    normalize.required(data, "link_token", str)
+    expiration = data.get("expiration")
+    return {"link_token": data["link_token"], "expiration": expiration if isinstance(expiration, str) else None}
+
+
+def _exchange_shape(data: dict[str, Any]) -> dict[str, Any]:
+    normalize.required(data, "access_token", str)
+    normalize.required(data, "item_id", str)
+    return data
+
+
 async def _sync_page(data: Mapping[str, Any]) -> SyncPage:
     # Normalised on the event loop in slices, yielding between them: on a worker thread the same work
     # would hold the interpreter lock for whole switch intervals (5 ms) while the loop waits for it.
+    try:
+        return await _normalised_page(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise invalid_response(
+            "plaid", f"Plaid transactions_sync sent a transaction of an unexpected shape ({type(exc).__name__})"
+        ) from None
+
+
+async def _normalised_page(data: Mapping[str, Any]) -> SyncPage:
     return SyncPage(
         added=await _in_slices(data.get("added") or [], normalize.transaction),
         modified=await _in_slices(data.get("modified") or [], normalize.transaction),

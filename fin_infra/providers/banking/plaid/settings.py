@@ -55,6 +55,9 @@ class PlaidSettings(BaseModel):
     country_codes: tuple[str, ...] = ("US",)
     language: str = "en"
     timeout: float = Field(default=60.0, gt=0, description="seconds per HTTP call (balance pulls can be slow)")
+    total_timeout: float = Field(
+        default=60.0, gt=0, description="seconds one provider call may take in all, retries and waits included"
+    )
     max_workers: int = Field(default=8, ge=1, le=64, description="threads running the synchronous client")
     max_retries: int = Field(default=3, ge=0, le=10, description="retries of reads on rate limits and 5xx")
     retry_backoff: float = Field(default=0.5, ge=0, description="first retry delay in seconds; doubles each time")

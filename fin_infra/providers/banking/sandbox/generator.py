@@ -60,7 +60,12 @@ def account_id(seed: str, template: AccountTemplate) -> str:
     return "acc_" + _digest(seed, "account", template.key)
 
 
-@lru_cache(maxsize=65536)
+# Generated rows are kept for recent (seed, day) pairs: a user's balances and transactions share them.
+# Bounded well below "every day of every user ever seen" (about 10 user-years each).
+_ROW_CACHE = 4096
+
+
+@lru_cache(maxsize=_ROW_CACHE)
 def _day(seed: str, day: dt.date) -> tuple[_Row, ...]:
     rows = list(_spending(seed, day))
     if day.day == 25:  # the card is paid in full: last month's charges
@@ -71,7 +76,7 @@ def _day(seed: str, day: dt.date) -> tuple[_Row, ...]:
     return tuple(rows)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_ROW_CACHE)
 def _spending(seed: str, day: dt.date) -> tuple[_Row, ...]:
     rng = random.Random(f"{seed}|{day.isoformat()}")  # noqa: S311 - reproducible fake data, not secrets
     rows: list[_Row] = []
@@ -153,11 +158,14 @@ class SandboxUser:
         pending_from = self.today - dt.timedelta(days=PENDING_DAYS - 1)
         out: list[Transaction] = []
         day = end
+        build = Transaction
         while day >= start:
+            iso = day.isoformat()
+            pending = day >= pending_from
             for i, row in enumerate(_day(self.seed, day)):
                 out.append(
-                    Transaction(
-                        id="txn_" + _digest(self.seed, day.isoformat(), str(i)),
+                    build(
+                        id="txn_" + _digest(self.seed, iso, str(i)),
                         account_id=ids[row.key],
                         amount=row.amount,
                         date=day,
@@ -165,7 +173,7 @@ class SandboxUser:
                         merchant_name=row.merchant,
                         category=row.category,
                         category_path=[row.category, row.subcategory],
-                        pending=day >= pending_from and row.category != "Income",
+                        pending=pending and row.category != "Income",
                         currency="USD",
                     )
                 )

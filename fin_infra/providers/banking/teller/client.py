@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import os
 import threading
 import time
@@ -23,13 +24,14 @@ from fin_infra.banking.exceptions import (
     BankingProviderError,
     InvalidCredentialsError,
     ProviderConfigurationError,
-    ProviderUnavailableError,
+    invalid_response,
 )
 from fin_infra.models import Balance, BankAccount, Identity, LinkToken, TokenExchange, Transaction
 from fin_infra.providers.banking.teller import normalize
 from fin_infra.providers.banking.teller.certificates import build_ssl_context, load_identity
 from fin_infra.providers.banking.teller.concurrency import gather_all, gather_pair
 from fin_infra.providers.banking.teller.connection import TellerConnection
+from fin_infra.providers.banking.teller.errors import CLOSED
 from fin_infra.providers.banking.teller.settings import (
     ENV_VARS,
     NOT_CONFIGURED,
@@ -39,11 +41,14 @@ from fin_infra.providers.banking.teller.settings import (
 )
 from fin_infra.providers.base import BankingProvider, DateLike
 from fin_infra.providers.dates import date_range
+from fin_infra.providers.ids import is_provider_id, path_segment
 
 CONNECT_SCRIPT = "https://cdn.teller.io/connect/connect.js"
 PRODUCTS = ("balance", "transactions", "identity", "verify", "verify.instant", "verify.microdeposit")
 DEFAULT_PRODUCTS = ("transactions", "balance", "identity")
 _CACHE_SIZE = 1024
+_PAGING_RESTARTS = 2
+log = logging.getLogger("fin_infra.providers.teller")
 
 
 def _token_key(access_token: str) -> str:
@@ -60,9 +65,11 @@ def _require_token(access_token: str) -> str:
 
 
 def _account_path(account_id: str) -> str:
-    if not isinstance(account_id, str) or not account_id or "/" in account_id or len(account_id) > 256:
+    # Checked before any request: an id outside Teller's grammar can't name an account, and pasted into
+    # the URL it could reach another endpoint (``acc_1/details?``, ``..``) with the app's certificate.
+    if not is_provider_id(account_id):
         raise AccountNotFoundError("no account with that id for this access token", provider="teller")
-    return f"/accounts/{account_id}"
+    return f"/accounts/{path_segment(account_id)}"
 
 
 class TellerClient(BankingProvider):
@@ -170,7 +177,7 @@ class TellerClient(BankingProvider):
             return cached[1]
         data = await self._http.get_json("/accounts", access_token)
         if not isinstance(data, list) or not all(isinstance(a, dict) and a.get("id") for a in data):
-            raise ProviderUnavailableError("Teller sent an account list of the wrong shape", provider=self.name)
+            raise invalid_response(self.name, "Teller sent an account list of the wrong shape")
         if ttl > 0:
             with self._cache_lock:  # the app's loop and the synchronous face's thread share the cache
                 while len(self._accounts_cache) >= _CACHE_SIZE:
@@ -191,7 +198,7 @@ class TellerClient(BankingProvider):
                     return raw
         data = await self._http.get_json(path, access_token)
         if not isinstance(data, dict) or not data.get("id"):
-            raise ProviderUnavailableError("Teller sent an account of the wrong shape", provider=self.name)
+            raise invalid_response(self.name, "Teller sent an account of the wrong shape")
         return data
 
     @staticmethod
@@ -205,7 +212,7 @@ class TellerClient(BankingProvider):
             data = await self._http.get_json(f"{_account_path(str(raw['id']))}/balances", access_token)
         except AccountNotFoundError:
             return None  # closed or removed since the list was read
-        return data if isinstance(data, dict) else None
+        return _balances_object(data)
 
     async def get_accounts(self, access_token: str) -> list[BankAccount]:
         """The enrollment's accounts, with live balances for open accounts (fetched concurrently)."""
@@ -220,10 +227,10 @@ class TellerClient(BankingProvider):
         """Live balances of every open account (concurrently), or of ``account_id``."""
         token = _require_token(access_token)
         if account_id is not None:
-            raw, data = await gather_pair(
-                self._account(token, account_id), self._http.get_json(f"{_account_path(account_id)}/balances", token)
-            )
-            return [normalize.balance(data, raw)]
+            path = _account_path(account_id)  # before any coroutine is made: a bad id leaves none unawaited
+            balances = self._http.get_json(f"{path}/balances", token)
+            raw, data = await gather_pair(self._account(token, account_id), balances)
+            return [normalize.balance(_balances_object(data), raw)]
         raws = [raw for raw in await self._list_accounts(token, fresh=False) if self._has(raw, "balances")]
         found = await gather_all([self._balance_or_none(token, raw) for raw in raws])
         return [normalize.balance(data, raw) for raw, data in zip(raws, found, strict=True) if data is not None]
@@ -233,32 +240,59 @@ class TellerClient(BankingProvider):
     async def _transaction_rows(
         self, access_token: str, account_id: str, start: dt.date, end: dt.date
     ) -> list[dict[str, Any]]:
-        """Every transaction of one account in [start, end], following ``count`` / ``from_id`` pages."""
+        """Every transaction of one account in [start, end], following ``count`` / ``from_id`` pages.
+
+        A 404 while paging (the ``from_id`` row vanished between two pages, or a one-off 404) restarts
+        from the first page, at most `_PAGING_RESTARTS` times; the restarted pass alone is kept (a row
+        that vanished is gone, none is doubled).
+        """
+        restarts = 0
+        while True:
+            rows: dict[str, dict[str, Any]] = {}
+            try:
+                await self._page_through(access_token, account_id, start, end, rows)
+                break
+            except AccountNotFoundError as exc:
+                if exc.code == CLOSED or restarts >= _PAGING_RESTARTS:
+                    raise
+                restarts += 1
+                log.info("Teller transactions paging got a 404; restarting from the first page (%d)", restarts)
+        first, last = start.isoformat(), end.isoformat()
+        return [r for r in rows.values() if first <= str(r.get("date", "")) <= last]
+
+    async def _page_through(
+        self, access_token: str, account_id: str, start: dt.date, end: dt.date, rows: dict[str, dict[str, Any]]
+    ) -> None:
         size = self.settings.page_size
         path = f"{_account_path(account_id)}/transactions"
         params: dict[str, Any] = {"start_date": start.isoformat(), "end_date": end.isoformat(), "count": size}
-        rows: dict[str, dict[str, Any]] = {}
         while True:
             page = await self._http.get_json(path, access_token, params)
-            if not isinstance(page, list) or not all(isinstance(r, dict) and r.get("id") for r in page):
-                raise ProviderUnavailableError("Teller sent a transaction page of the wrong shape", provider=self.name)
+            if not isinstance(page, list) or not all(
+                isinstance(r, dict) and is_provider_id(r.get("id")) for r in page
+            ):
+                raise invalid_response(self.name, "Teller sent a transaction page of the wrong shape")
             for row in page:
                 rows.setdefault(str(row["id"]), row)  # a row seen on two pages counts once
             if len(page) < size:
-                break
+                return
             oldest = page[-1]
             if str(oldest.get("date", "")) < start.isoformat():
-                break  # newest first: everything after this page is older than the range
+                return  # newest first: everything after this page is older than the range
             if params.get("from_id") == oldest["id"]:
-                break  # the server ignored from_id; don't loop forever
+                return  # the server ignored from_id; don't loop forever
             params = {**params, "from_id": oldest["id"]}
-        first, last = start.isoformat(), end.isoformat()
-        return [r for r in rows.values() if first <= str(r.get("date", "")) <= last]
 
     async def _account_transactions(
         self, access_token: str, raw: Mapping[str, Any], start: dt.date, end: dt.date
     ) -> list[Transaction]:
-        rows = await self._transaction_rows(access_token, str(raw["id"]), start, end)
+        try:
+            rows = await self._transaction_rows(access_token, str(raw["id"]), start, end)
+        except AccountNotFoundError:
+            # Closed or removed since the (cached) list was read: skipped, as balances skip it; the
+            # list is read afresh next time.
+            self._forget(access_token)
+            return []
         kind, currency = str(raw.get("type") or ""), str(raw.get("currency") or "USD")
         return [normalize.transaction(r, account_type=kind, currency=currency) for r in rows]
 
@@ -274,6 +308,7 @@ class TellerClient(BankingProvider):
         token = _require_token(access_token)
         start, end = date_range(start_date, end_date)
         if account_id is not None:
+            _account_path(account_id)  # before any coroutine is made: a bad id leaves none unawaited
             raw, rows = await gather_pair(
                 self._account(token, account_id), self._transaction_rows(token, account_id, start, end)
             )
@@ -392,3 +427,9 @@ class TellerClient(BankingProvider):
 
 async def _none() -> None:
     return None
+
+
+def _balances_object(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise invalid_response("teller", "Teller sent balances of the wrong shape")
+    return data

@@ -11,6 +11,7 @@ an `httpx.AsyncClient` belongs to the loop it was first used on, so each loop ge
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import ssl
@@ -24,7 +25,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from fin_infra import __version__, _sync
-from fin_infra.banking.exceptions import BankingError, ProviderUnavailableError
+from fin_infra.banking.exceptions import BankingError, invalid_response
 from fin_infra.providers.banking.teller import errors
 from fin_infra.providers.banking.teller.certificates import diagnose_handshake
 from fin_infra.providers.banking.teller.concurrency import RequestLimits
@@ -165,11 +166,9 @@ class TellerConnection:
         """GET ``path`` and return the decoded JSON; idempotent, so retried."""
         response = await self.request("GET", path, access_token, params=params, retry=True)
         try:
-            return response.json()
-        except ValueError:
-            raise ProviderUnavailableError(
-                "Teller answered with a body that isn't JSON", provider=errors.PROVIDER, code="invalid_response"
-            ) from None
+            return json.loads(response.content)
+        except (ValueError, RecursionError):
+            raise invalid_response(errors.PROVIDER, "Teller answered with a body that isn't JSON") from None
 
     async def request(
         self,

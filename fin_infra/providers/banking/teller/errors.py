@@ -12,10 +12,8 @@ a code in `KNOWN_ERROR_CODES` is left to the generic fallback.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import ssl
-import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,6 +31,7 @@ from fin_infra.banking.exceptions import (
     ProviderUnavailableError,
     RateLimitError,
 )
+from fin_infra.providers.retry_after import parse_retry_after
 
 PROVIDER = "teller"
 DISCONNECTED = "enrollment.disconnected"
@@ -99,19 +98,8 @@ def exception_class(status: int, code: str | None) -> type[BankingError]:
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
-    """``Retry-After`` as seconds (it may be a number or an HTTP date), or None."""
-    value = (headers.get("retry-after") or "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+    """``Retry-After`` as seconds (a number or an HTTP date), clamped; None when absent or unreadable."""
+    return parse_retry_after(headers.get("retry-after"))
 
 
 def error_from_status(
@@ -154,7 +142,7 @@ def error_from_response(response: httpx.Response) -> BankingError:
     message: str | None = None
     try:
         body = json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         code = body["error"].get("code") if isinstance(body["error"].get("code"), str) else None

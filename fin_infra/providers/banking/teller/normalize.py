@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from fin_infra.banking.exceptions import ProviderUnavailableError
+from fin_infra.banking.exceptions import BankingProviderError, invalid_response
 from fin_infra.models import Address, Balance, BankAccount, Identity, Owner, Transaction
 from fin_infra.models._money import to_decimal
 
@@ -36,8 +36,8 @@ def mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _bad(what: str) -> ProviderUnavailableError:
-    return ProviderUnavailableError(f"Teller sent {what}", provider="teller", code="invalid_response")
+def _bad(what: str) -> BankingProviderError:
+    return invalid_response("teller", f"Teller sent {what}")
 
 
 def amount(value: Any, field: str) -> Decimal | None:
@@ -98,6 +98,8 @@ def transaction(raw: Mapping[str, Any], *, account_type: str, currency: str = "U
         raise _bad("a transaction without an amount")
     if account_type in OWED_TYPES:
         value = Decimal(0) - value  # 0 - x, not -x: no "-0.00"
+    if not isinstance(raw.get("id"), str) or not isinstance(raw.get("account_id"), str):
+        raise _bad("a transaction without its id or account_id")
     details = mapping(raw.get("details"))
     counterparty = mapping(details.get("counterparty"))
     category = details.get("category") if isinstance(details.get("category"), str) else None
@@ -150,11 +152,11 @@ def _owner(raw: Mapping[str, Any]) -> Owner:
 
 def identity(raw: Any) -> Identity:
     """``GET /identity`` (one entry per account) as one `Identity`, each owner once."""
+    if not isinstance(raw, list) or not all(isinstance(e, Mapping) and isinstance(e.get("owners"), list) for e in raw):
+        raise _bad("an identity answer of the wrong shape")
     owners: list[Owner] = []
     account_ids: list[str] = []
-    for entry in raw if isinstance(raw, list) else []:
-        if not isinstance(entry, Mapping):
-            continue
+    for entry in raw:
         acc = entry.get("account")
         if isinstance(acc, Mapping) and acc.get("id"):
             account_ids.append(str(acc["id"]))
@@ -179,6 +181,8 @@ class TellerAccountDetails(BaseModel):
 
 def details(raw: Mapping[str, Any]) -> TellerAccountDetails:
     """A Teller details object."""
+    if not isinstance(raw, Mapping):
+        raise _bad("account details of the wrong shape")
     routing = mapping(raw.get("routing_numbers"))
     return TellerAccountDetails(
         account_id=str(raw.get("account_id")),
