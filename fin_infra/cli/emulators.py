@@ -42,7 +42,7 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve the chosen emulator until interrupted; SIGTERM stops it as cleanly as Ctrl-C."""
+    """Serve the chosen emulator until interrupted; SIGTERM and SIGINT stop it as cleanly as Ctrl-C."""
     module_name = EMULATORS[args.emulator][0]
     try:
         module = importlib.import_module(module_name)
@@ -52,7 +52,9 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    previous = signal.signal(signal.SIGTERM, _stop)
+    # SIGINT too: a process started from a background job inherits SIGINT ignored, and "until Ctrl-C" (or a
+    # supervisor's kill -INT) must still stop it cleanly.
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         module.main(host=args.host, port=args.port)
     except KeyboardInterrupt:  # a stop that came before the emulator began waiting for it
@@ -61,5 +63,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0
