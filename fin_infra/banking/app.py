@@ -245,6 +245,7 @@ def _add_connections_mode(
     _wrap_lifespan(app, close=closers, before=before)
     app.state.balance_store = store
     app.state.banking_connections = mounted.service
+    app.state.banking_ledger = mounted.ledger  # None unless the connections live in a SQL database
     install_log_redaction()
     app.state.banking_provider = first
     registered: dict[str, BankingProvider] = getattr(app.state, "banking_providers", None) or {}

@@ -190,11 +190,13 @@ async def test_audit_trail_records_each_decryption_and_identity_read(db_url: str
     app = make()
     async with running(app) as client:
         mine = await _connect(client, ALICE)
+        await app.state.banking_ledger.runner.drain()  # the exchange's first ledger sync
         await client.get("/banking/accounts", headers=ALICE)
         await client.get("/banking/identity", params={"connection_id": mine["id"]}, headers=ALICE)
         events = await aread_audit(app.state.banking_connections.store, user_id="alice")
     got = [(e.action, e.reason, e.outcome, e.connection_id) for e in reversed(events)]
     assert got == [
+        ("token.decrypt", "sync:exchange", "ok", mine["id"]),
         ("token.decrypt", "GET /banking/accounts", "ok", mine["id"]),
         ("token.decrypt", "GET /banking/identity", "ok", mine["id"]),
         ("identity.read", "GET /banking/identity", "ok", mine["id"]),

@@ -28,6 +28,29 @@ class ConnectionError_(BaseModel):
     at: dt.datetime
 
 
+class SyncRunInfo(BaseModel):
+    """A ledger sync run: why it started, how far it got (pages and rows read), how it ended."""
+
+    id: str
+    trigger: str = Field(description="exchange, manual, webhook:<code>, follow-up")
+    outcome: Literal["running", "ok", "error", "crashed"]
+    started_at: dt.datetime
+    ended_at: dt.datetime | None = None
+    pages: int = Field(description="provider pages read so far")
+    rows: int = Field(description="transaction rows read so far")
+    added: int = 0
+    modified: int = 0
+    removed: int = 0
+    error_code: str | None = Field(default=None, description="the provider's code when the run failed")
+
+
+class ConnectionSync(BaseModel):
+    """The connection's ledger: when it was last brought up to date, and the current or last run."""
+
+    last_synced_at: dt.datetime | None = None
+    run: SyncRunInfo | None = None
+
+
 class Connection(BaseModel):
     """One bank connection of the current user (an item / enrollment at a provider)."""
 
@@ -43,6 +66,7 @@ class Connection(BaseModel):
     created_at: dt.datetime
     updated_at: dt.datetime
     last_success_at: dt.datetime | None = None
+    sync: ConnectionSync | None = Field(default=None, description="the ledger's sync state (one connection's view)")
 
     @classmethod
     def of(cls, record: ConnectionRecord) -> Connection:
@@ -65,6 +89,11 @@ class Connection(BaseModel):
 
 class ConnectionResponse(BaseModel):
     connection: Connection
+
+
+class SyncAccepted(BaseModel):
+    connection_id: str
+    sync: Literal["started"] = Field(description="see GET /connections/{id} for its progress")
 
 
 class ConnectionsResponse(BaseModel):

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from fin_infra.banking.connections.ledger import ConnectionsLedger, attach_ledger
 from fin_infra.banking.connections.routes import build_connections_router
 from fin_infra.banking.connections.service import ConnectionService
 from fin_infra.banking.connections.user import user_dependency
@@ -54,6 +55,7 @@ def open_connection_store(connections: str | ConnectionStore | None) -> Connecti
 class Mounted:
     router: APIRouter
     service: ConnectionService
+    ledger: ConnectionsLedger | None
     startup: Callable[[], Awaitable[None]]
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -71,6 +73,7 @@ def mount(
     migrate: bool,
 ) -> Mounted:
     service = ConnectionService(store, providers, keys, history=history_store)
+    ledger = attach_ledger(service)
 
     async def balance_store() -> BalanceStore:  # async: a plain def would cost a thread-pool hop per request
         return history_store
@@ -82,6 +85,7 @@ def mount(
         tags=tags,
         history_store=balance_store,
         track_balances=track_balances,
+        ledger=ledger,
     )
 
     async def startup() -> None:
@@ -99,6 +103,6 @@ def mount(
                 )
             database.upgraded = True
 
-    closers: list[Callable[[], Awaitable[None]]] = [store.aclose]
-    closers += [p.aclose for p in providers.values()]
-    return Mounted(router, service, startup, closers)
+    closers: list[Callable[[], Awaitable[None]]] = [ledger.aclose] if ledger is not None else []
+    closers += [store.aclose, *(p.aclose for p in providers.values())]  # background syncs end first
+    return Mounted(router, service, ledger, startup, closers)

@@ -7,6 +7,11 @@ connections (list, show, delete, reconnect), and the data routes (see `data_rout
     GET    {prefix}/connections/{id}                  -> {"connection": {...}}
     DELETE {prefix}/connections/{id}[?purge=true]     -> 204 (removed at the provider too)
     POST   {prefix}/connections/{id}/reconnect        -> the update-mode link
+    POST   {prefix}/connections/{id}/sync             -> 202: a ledger sync starts in the background
+
+With a ledger (the connection store is a SQL database), each exchange starts the connection's first sync
+in the background, and ``GET {prefix}/connections/{id}`` shows its ``sync`` state (last_synced_at, the
+current or last run's progress and outcome).
 
 Another user's connection id is 404, exactly like an unknown one.
 """
@@ -24,6 +29,7 @@ from fin_infra._json import dumps
 from fin_infra.banking import problems
 from fin_infra.banking.connections.data_routes import add_data_routes
 from fin_infra.banking.connections.ids import DESCRIPTION, PATTERN
+from fin_infra.banking.connections.ledger import ConnectionsLedger
 from fin_infra.banking.connections.models import (
     Connection,
     ConnectionExchangeRequest,
@@ -31,6 +37,7 @@ from fin_infra.banking.connections.models import (
     ConnectionResponse,
     ConnectionsResponse,
     ReconnectRequest,
+    SyncAccepted,
 )
 from fin_infra.banking.connections.service import ConnectionService
 from fin_infra.banking.history.stores import BalanceStore
@@ -76,6 +83,7 @@ def build_connections_router(
     tags: list[str] | None = None,
     history_store: Callable[[], Awaitable[BalanceStore]],
     track_balances: bool = False,
+    ledger: ConnectionsLedger | None = None,
 ) -> APIRouter:
     """The banking router of connections mode (``user``: the dependency giving the current user id)."""
     router = APIRouter(prefix=prefix, tags=list(tags or ["banking"]), route_class=ProblemRoute)
@@ -104,6 +112,8 @@ def build_connections_router(
     )
     async def exchange(*, user_id: str = current, body: Annotated[ConnectionExchangeRequest, Body()]) -> Response:
         record, created = await service.exchange(user_id, body.provider, body.payload())
+        if ledger is not None:  # the first sync (or, after a re-login, the next one) in the background
+            ledger.start(record.id, "exchange")
         return _json({"connection": Connection.of(record)}, 201 if created else 200)
 
     @router.get(
@@ -123,7 +133,10 @@ def build_connections_router(
         responses=_responses(),
     )
     async def get_connection(*, user_id: str = current, connection_id: ConnectionIdPath) -> Response:
-        return _json({"connection": Connection.of(await service.get(user_id, connection_id, fresh=True))})
+        connection = Connection.of(await service.get(user_id, connection_id, fresh=True))
+        if ledger is not None:
+            connection = connection.model_copy(update={"sync": await ledger.status(connection_id)})
+        return _json({"connection": connection})
 
     @router.delete(
         "/connections/{connection_id}",
@@ -159,6 +172,22 @@ def build_connections_router(
     ) -> Response:
         options = body.options() if body is not None else {}
         return _json(await service.reconnect(user_id, connection_id, _reason(request), options))
+
+    if ledger is not None:
+
+        @router.post(
+            "/connections/{connection_id}/sync",
+            status_code=202,
+            response_model=SyncAccepted,
+            summary="Bring the connection's ledger up to date now (in the background)",
+            description="Answers at once; `GET /connections/{id}` shows the run's progress and outcome. A sync "
+            "already running for the connection runs once more instead of a second one in parallel.",
+            responses=_responses(),
+        )
+        async def sync_connection(*, user_id: str = current, connection_id: ConnectionIdPath) -> Response:
+            record = await service.get(user_id, connection_id, fresh=True)  # another user's id: 404
+            ledger.start(record.id, "manual")
+            return _json({"connection_id": record.id, "sync": "started"}, 202)
 
     add_data_routes(
         router,

@@ -112,6 +112,16 @@ class ConnectionService:
             self._cache[connection_id] = (now, record)
         return record
 
+    async def load(self, connection_id: str) -> ConnectionRecord:
+        """The stored connection, whoever owns it (the ledger's `SyncConnections`: syncs run for the app, not
+        for a request's user); `ConnectionNotFound` if none."""
+        from fin_infra.banking.sync.connections import ConnectionNotFound
+
+        record = await self._load(connection_id, fresh=True)
+        if record is None:
+            raise ConnectionNotFound("no stored connection with that id")
+        return record
+
     def forget(self, connection_id: str) -> None:
         """Drop the in-process copy of a connection's row (after any write to it)."""
         self._cache.pop(connection_id, None)

@@ -1,6 +1,6 @@
 """`SyncConnections`: what a sync needs to know about a stored connection (its provider, its token, where to
 record its health). `StoredConnections` implements it on the connection store; the connections service of
-`add_banking(connections=...)` can be passed instead.
+`add_banking(connections=...)` (`ConnectionService`) implements it too.
 
     >>> from fin_infra.storage.sql_connection_store import SQLConnectionStore
     >>> connections = StoredConnections(SQLConnectionStore("memory://"), providers={})  # doctest: +SKIP
@@ -12,15 +12,8 @@ import logging
 from collections.abc import Mapping
 from typing import Protocol
 
-from fin_infra.banking.exceptions import (
-    AccountNotFoundError,
-    BankingError,
-    BankingProviderError,
-    InvalidCredentialsError,
-    ItemLoginRequiredError,
-    ProductNotReadyError,
-    RateLimitError,
-)
+from fin_infra.banking.connections.health import status_for_error
+from fin_infra.banking.exceptions import BankingError, BankingProviderError
 from fin_infra.crypto import DecryptionError, Keyring
 from fin_infra.providers.base import BankingProvider
 from fin_infra.providers.registry import build_provider
@@ -53,17 +46,6 @@ class SyncConnections(Protocol):
     async def note_error(self, record: ConnectionRecord, exc: BankingProviderError) -> None: ...
 
     async def note_success(self, record: ConnectionRecord) -> None: ...
-
-
-def status_for(exc: BankingProviderError) -> str | None:
-    """The status a failed sync gives its connection (None: says nothing about the connection)."""
-    if isinstance(exc, RateLimitError | ProductNotReadyError | AccountNotFoundError):
-        return None
-    if isinstance(exc, ItemLoginRequiredError):
-        return "needs_reauth"
-    if isinstance(exc, InvalidCredentialsError):
-        return "revoked"
-    return "error"
 
 
 class StoredConnections:
@@ -100,9 +82,10 @@ class StoredConnections:
         return self.providers[name]
 
     async def note_error(self, record: ConnectionRecord, exc: BankingProviderError) -> None:
-        status = status_for(exc)
-        if status is not None:
-            await self.store.set_status(record.id, status, error_code=exc.code, error_message=exc.message)
+        change = status_for_error(exc)  # the one mapping, shared with connections mode's provider calls
+        if change is not None:
+            status, code = change
+            await self.store.set_status(record.id, status, error_code=code, error_message=exc.message)
 
     async def note_success(self, record: ConnectionRecord) -> None:
         if record.status != "ok":
