@@ -63,6 +63,7 @@ async def test_one_user_with_teller_and_plaid_lists_both_banks(
         by_connection = {a["connection_id"] for a in accounts["accounts"]}
         assert by_connection == {tconn["id"], pconn["id"]}
         assert accounts["count"] == len(tconn["accounts"]) + len(pconn["accounts"])
+        await app.state.banking_ledger.runner.drain()  # the exchanges' first syncs: transactions are the ledger's
         txns = (await client.get("/banking/transactions", params={"page_size": 200}, headers=ALICE)).json()
         assert {t["connection_id"] for t in txns["transactions"]} == {tconn["id"], pconn["id"]}
         identity = await client.get("/banking/identity", headers=ALICE)
@@ -121,7 +122,7 @@ async def test_teller_disconnected_enrollment_reauth_end_to_end(
         cid = (await client.post("/banking/exchange", json=enrollment, headers=ALICE)).json()["connection"]["id"]
         enrollment_id = enrollment["enrollment"]["id"]
         teller.disconnect(enrollment_id, "mfa_required")
-        r = await client.get("/banking/balances", params={"connection_id": cid}, headers=ALICE)
+        r = await client.get("/banking/balances", params={"connection_id": cid, "live": True}, headers=ALICE)
         assert r.status_code == 400 and r.json()["code"] == "item_login_required"
         conn = (await client.get(f"/banking/connections/{cid}", headers=ALICE)).json()["connection"]
         assert conn["status"] == "needs_reauth"
@@ -129,7 +130,7 @@ async def test_teller_disconnected_enrollment_reauth_end_to_end(
         link = (await client.post(f"/banking/connections/{cid}/reconnect", headers=ALICE)).json()
         assert link["mode"] == "update" and link["enrollment_id"] == enrollment_id
         teller.backend.reconnect(enrollment_id)  # the user completes Teller Connect in update mode
-        r = await client.get("/banking/balances", params={"connection_id": cid}, headers=ALICE)
+        r = await client.get("/banking/balances", params={"connection_id": cid, "live": True}, headers=ALICE)
         assert r.status_code == 200
         conn = (await client.get(f"/banking/connections/{cid}", headers=ALICE)).json()["connection"]
         assert conn["status"] == "ok" and conn["error"] is None and conn["last_success_at"]
@@ -188,7 +189,10 @@ async def test_delete_removes_the_item_at_the_provider_and_already_gone_is_succe
     app = make([_plaid(plaid)], track_balances=True)
     async with running(app) as client:
         cid = (await _plaid_connect(client, plaid, ALICE)).json()["connection"]["id"]
-        await client.get("/banking/balances", headers=ALICE)  # records today's snapshots for the connection
+        await app.state.banking_ledger.runner.drain()  # the first sync: the ledger has rows, runs, snapshots
+        for table in ("fin_infra_ledger_transactions", "fin_infra_ledger_accounts", "fin_infra_sync_runs"):
+            assert await raw_rows(db_url, f"SELECT * FROM {table} WHERE connection_id = '{cid}'") != []  # noqa: S608
+        await client.get("/banking/balances", params={"live": True}, headers=ALICE)  # records today's snapshots
         assert len(await raw_rows(db_url, f"SELECT * FROM balance_history WHERE connection_id = '{cid}'")) == 3
         assert (
             await client.delete(f"/banking/connections/{cid}", params={"purge": "true"}, headers=ALICE)
@@ -196,6 +200,8 @@ async def test_delete_removes_the_item_at_the_provider_and_already_gone_is_succe
         assert plaid.backend.items == {}
         assert await raw_rows(db_url, "SELECT * FROM fin_infra_connections") == []
         assert await raw_rows(db_url, f"SELECT * FROM balance_history WHERE connection_id = '{cid}'") == []
+        for table in ("fin_infra_ledger_transactions", "fin_infra_ledger_accounts", "fin_infra_sync_runs"):
+            assert await raw_rows(db_url, f"SELECT * FROM {table} WHERE connection_id = '{cid}'") == []  # noqa: S608
         assert (await client.delete(f"/banking/connections/{cid}", headers=ALICE)).status_code == 404
 
         cid = (await _plaid_connect(client, plaid, ALICE)).json()["connection"]["id"]

@@ -4,6 +4,9 @@ Each takes ``connection_id`` (one of the current user's connections) instead of 
 it answers for every connection of the user: accounts of every bank, transactions merged and paged as
 one list. Rows carry their ``connection_id``. A connection whose provider fails is listed under
 ``errors`` (its code and status) while the others are served: never a silent gap.
+
+With a ledger (`ledger.ConnectionsLedger`), transactions and balances are answered from it (the body says
+``"source": "ledger"``, each connection's ``status`` and ``last_synced_at``); ``?live=true`` asks the provider.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from fin_infra._json import dumps
 from fin_infra.banking import history as history_module
 from fin_infra.banking import problems
 from fin_infra.banking.connections.ids import DESCRIPTION, PATTERN
+from fin_infra.banking.connections.ledger import ConnectionsLedger
 from fin_infra.banking.connections.paging import merged_page, page_body
 from fin_infra.banking.connections.service import ConnectionService
 from fin_infra.banking.exceptions import AccountNotFoundError, BankingProviderError
@@ -39,6 +43,10 @@ T = TypeVar("T")
 ConnectionIdQuery = Annotated[
     str | None,
     Query(max_length=64, pattern=PATTERN.pattern, description=f"{DESCRIPTION}; omit it for every connection"),
+]
+
+LiveQuery = Annotated[
+    bool, Query(description="ask the provider now instead of answering from the ledger's last sync (ledger mode)")
 ]
 
 
@@ -59,6 +67,7 @@ def add_data_routes(
     history_store: Callable[[], Awaitable[BalanceStore]],
     track_balances: bool,
     responses: Callable[..., dict[int | str, dict[str, Any]]],
+    ledger: ConnectionsLedger | None = None,
 ) -> None:
     """Add the data routes to ``router``."""
     current = Depends(
@@ -138,6 +147,7 @@ def add_data_routes(
         user_id: str = current,
         connection_id: ConnectionIdQuery = None,
         account_id: Annotated[str | None, Query(max_length=256)] = None,
+        live: LiveQuery = False,
         store: BalanceStore = history_dependency,
     ) -> Response:
         records = await service.scope(user_id, connection_id)
@@ -145,6 +155,12 @@ def add_data_routes(
             records = [r for r in records if any(a.id == account_id for a in r.accounts)]
             if not records:
                 return problems.problem("account_not_found", "no account with that id in the user's connections")
+        if ledger is not None and not live:
+            synced = [
+                {"connection_id": r.id, **b.model_dump()} for r in records for b in await ledger.balances(r, account_id)
+            ]
+            fresh = await ledger.freshness(records)
+            return _json({"balances": synced, "count": len(synced), "errors": [], **fresh})
         done, errors = await each(
             records,
             _reason(request),
@@ -170,6 +186,7 @@ def add_data_routes(
         user_id: str = current,
         params: Annotated[TransactionQueryParams, Query()],
         connection_id: ConnectionIdQuery = None,
+        live: LiveQuery = False,
     ) -> Response:
         try:
             q = params.to_query()
@@ -180,13 +197,20 @@ def add_data_routes(
             records = [r for r in records if any(a.id == q.account_id for a in r.accounts)]
             if not records:
                 return problems.problem("account_not_found", "no account with that id in the user's connections")
+        extra = {"connection_id": connection_id} if connection_id else {}
+        if ledger is not None and not live:
+            rows, count = await ledger.transactions(records, q)
+            body = page_body(rows, count, q, request.url.path, extra)
+            return Response(body[:-1] + ',"errors":[],' + dumps(await ledger.freshness(records))[1:],
+                            media_type="application/json")
 
         async def fetch(p: BankingProvider, t: str) -> TransactionIndex:
             return await p.transaction_queries.fetch(t, q)
 
         done, errors = await each(records, _reason(request), fetch, single=bool(connection_id))
         items, total = merged_page(q, [(record.id, index) for record, index in done])
-        extra = {"connection_id": connection_id} if connection_id else {}
+        if live:
+            extra["live"] = "true"
         body = page_body(items, total, q, request.url.path, extra)
         return Response(body[:-1] + ',"errors":' + dumps(errors) + "}", media_type="application/json")
 

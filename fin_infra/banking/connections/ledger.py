@@ -5,16 +5,24 @@ with the connection.
     ledger = attach_ledger(service)   # None when the connection store is not a SQL database
     ledger.start(record.id, "exchange")
     await ledger.status(record.id)    # ConnectionSync: last_synced_at, the current / last run
+
+The data routes answer transactions (`LedgerQueries`: the same filters, sort and paging as the
+pass-through query layer) and balances (the last sync's) from the ledger; ``?live=true`` asks the provider.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 from fin_infra.banking.connections.models import ConnectionSync, SyncRunInfo
+from fin_infra.banking.connections.paging import tagged
 from fin_infra.banking.connections.service import ConnectionService
+from fin_infra.banking.query.value import TransactionQuery
+from fin_infra.models import Balance
 from fin_infra.storage import Database
+from fin_infra.storage.records import ConnectionRecord
 
 
 class ConnectionsLedger:
@@ -26,6 +34,9 @@ class ConnectionsLedger:
 
         self.sync = LedgerSync(database, connections=service)
         self.runner = InProcessRunner()
+        from fin_infra.banking.sync.queries import LedgerQueries
+
+        self.queries = LedgerQueries(self.sync.store)
 
     def start(self, connection_id: str, trigger: str) -> asyncio.Task[Any]:
         """Sync the connection in the background; one already running for it runs once more instead."""
@@ -43,6 +54,53 @@ class ConnectionsLedger:
                 error_code=run.error_code,
             )
         return ConnectionSync(last_synced_at=state.last_synced_at, run=info)
+
+    async def transactions(self, records: list[ConnectionRecord], q: TransactionQuery) -> tuple[list[str], int]:
+        """(JSON of the page's transactions tagged with their connection, total) from the ledger."""
+        await self.sync.database.ensure_schema()
+        rows, total = await self.queries.tagged_page([r.id for r in records], q)
+        return [tagged(cid, t) for cid, t in rows], total
+
+    async def balances(self, record: ConnectionRecord, account_id: str | None) -> list[Balance]:
+        """The balances the connection's last sync read (none before its first sync)."""
+        await self.sync.database.ensure_schema()
+        return [
+            Balance(account_id=a.id, current=a.balance, available=a.available_balance, currency=a.currency)
+            for a in await self.sync.store.accounts(record.id)
+            if account_id is None or a.id == account_id
+        ]
+
+    async def freshness(self, records: list[ConnectionRecord]) -> dict[str, Any]:
+        """What an answer from the ledger is as fresh as: each connection's status and last sync; overall, the
+        oldest last sync (null while one has never synced) and the first status that is not ok."""
+        await self.sync.database.ensure_schema()
+        each: list[dict[str, Any]] = []
+        times: list[dt.datetime | None] = []
+        for record in records:
+            state = await self.sync.runs.state(record.id)
+            times.append(state.last_synced_at)
+            each.append({"connection_id": record.id, "status": record.status, "last_synced_at": state.last_synced_at})
+        known = [t for t in times if t is not None]
+        oldest = min(known) if known and len(known) == len(times) else None
+        status = next((e["status"] for e in each if e["status"] != "ok"), "ok")
+        return {"source": "ledger", "last_synced_at": oldest, "status": status, "connections": each}
+
+    async def settle(self, connection_id: str) -> None:
+        """Wait for this process's background syncs of the connection (before it is deleted)."""
+        name = f"sync {connection_id}"
+        while mine := [t for t in self.runner.tasks if t.get_name() == name]:
+            await asyncio.gather(*mine, return_exceptions=True)
+
+    async def purge(self, connection_id: str) -> None:
+        """Delete everything the ledger keeps for the connection (rows, staging, accounts, state, runs)."""
+        from sqlalchemy import delete
+
+        from fin_infra.storage import ledger_tables as t
+
+        await self.sync.database.ensure_schema()
+        async with self.sync.database.engine().begin() as conn:
+            for table in (t.ledger_transactions, t.ledger_staged, t.ledger_accounts, t.ledger_state, t.sync_runs):
+                await conn.execute(delete(table).where(table.c.connection_id == connection_id))
 
     async def aclose(self) -> None:
         """Let the background syncs finish (shutdown)."""

@@ -142,7 +142,8 @@ def build_connections_router(
         "/connections/{connection_id}",
         status_code=204,
         summary="Disconnect: remove the item at the provider and delete the stored token",
-        description="`purge=true` also deletes what fin-infra keeps for the connection (balance history). "
+        description="`purge=true` also deletes what fin-infra keeps for the connection (balance history, its "
+        "ledger). "
         "An item the provider no longer knows counts as removed.",
         responses=_responses(),
     )
@@ -153,7 +154,11 @@ def build_connections_router(
         connection_id: ConnectionIdPath,
         purge: Annotated[bool, Query(description="also delete the connection's stored data")] = False,
     ) -> Response:
+        if ledger is not None:  # a sync running in this process ends first: it would write after the purge
+            await ledger.settle((await service.get(user_id, connection_id, fresh=True)).id)
         await service.delete(user_id, connection_id, _reason(request), purge=purge)
+        if ledger is not None and purge:
+            await ledger.purge(connection_id)
         return Response(status_code=204)
 
     @router.post(
@@ -196,5 +201,6 @@ def build_connections_router(
         history_store=history_store,
         track_balances=track_balances,
         responses=_responses,
+        ledger=ledger,
     )
     return router

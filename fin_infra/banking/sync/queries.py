@@ -22,6 +22,7 @@ from fin_infra.banking.query.paging import TransactionPage, page_bounds
 from fin_infra.banking.query.value import TransactionQuery
 from fin_infra.banking.sync.query_keys import SEP, size_key
 from fin_infra.banking.sync.sql import SQLLedgerStore, entry_from_row
+from fin_infra.models import Transaction
 from fin_infra.storage.ledger_tables import ledger_transactions as T
 
 
@@ -65,8 +66,15 @@ class LedgerQueries:
         return [k.desc() for k in keys] if q.sort_order == "desc" else [k.asc() for k in keys]
 
     async def page(self, connection_ids: Sequence[str], q: TransactionQuery) -> TransactionPage:
-        """One page of the query over the connections' live transactions, with the total. Two statements: the
-        count, and the page in index order (the sort keys are indexed with the filters' leading columns)."""
+        """One page of the query over the connections' live transactions, with the total."""
+        rows, total = await self.tagged_page(connection_ids, q)
+        return TransactionPage([t for _, t in rows], total=total, page=q.page, page_size=q.page_size)
+
+    async def tagged_page(
+        self, connection_ids: Sequence[str], q: TransactionQuery
+    ) -> tuple[list[tuple[str, Transaction]], int]:
+        """The page as (connection id, transaction) pairs, and the total. Two statements: the count, and the
+        page in index order (the sort keys are indexed with the filters' leading columns)."""
         where = and_(*self.where(connection_ids, q))
         async with (await self.store.engine()).connect() as conn:
             if self._pg:
@@ -78,5 +86,5 @@ class LedgerQueries:
             if stop > start:
                 page = select(T).where(where).order_by(*self.order(q)).offset(start).limit(stop - start)
                 rows = list(await conn.execute(page))
-        txns = [e.txn for e in map(entry_from_row, rows) if e.txn is not None]
-        return TransactionPage(txns, total=total, page=q.page, page_size=q.page_size)
+        pairs = [(row.connection_id, entry_from_row(row).txn) for row in rows]
+        return [(cid, t) for cid, t in pairs if t is not None], total
