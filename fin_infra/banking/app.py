@@ -226,6 +226,11 @@ def _add_connections_mode(
     first = next(iter(instances.values()))
     if webhooks is not None:
         track_health(webhooks, mounted.service)
+        if mounted.ledger is not None:  # transactions webhooks sync their connection's ledger in the background
+            from fin_infra.banking.sync.triggers import sync_on_webhooks
+
+            sync_on_webhooks(webhooks, mounted.ledger.sync, find=connection_store.find_by_item,
+                             runner=mounted.ledger.runner)
         verifier_provider = instances.get("plaid", first)
         webhook_router = build_webhook_router(webhooks, prefix=prefix, tags=tags, provider=verifier_provider)
         app.include_router(webhook_router, include_in_schema=include_in_schema)

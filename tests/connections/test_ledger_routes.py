@@ -245,3 +245,30 @@ async def test_a_purge_during_the_first_sync_leaves_nothing_of_the_connection(
               "fin_infra_sync_runs", "balance_history")
     for table in tables:
         assert await raw_rows(db_url, f"SELECT * FROM {table} WHERE connection_id = '{cid}'") == [], table  # noqa: S608
+
+
+async def test_a_verified_transactions_webhook_syncs_its_connection(
+    make: Callable[..., FastAPI], teller: TellerEmulator
+) -> None:
+    import json
+    import time
+
+    from fin_infra.banking.webhooks import Webhooks
+    from tests.webhooks.signing import teller_signature
+
+    secret = "whsec_ledger_routes"
+    app = make([_teller(teller)], webhooks=Webhooks(teller_secrets=[secret]))
+    async with running(app) as client:
+        enrollment = teller.connect(seed="ledger-webhook")
+        cid = (await client.post("/banking/exchange", json=enrollment, headers=ALICE)).json()["connection"]["id"]
+        await _ledger(app).runner.drain()
+        event = {"id": "wh_ledger_1", "type": "transactions.processed", "timestamp": "2026-01-02T12:00:00Z",
+                 "payload": {"enrollment_id": enrollment["enrollment"]["id"], "transactions": []}}
+        body = json.dumps(event).encode()
+        signature = teller_signature(body, [secret], int(time.time()))
+        r = await client.post("/banking/webhooks/teller", content=body,
+                              headers={"Teller-Signature": signature, "content-type": "application/json"})
+        assert r.status_code == 200, r.text
+        await _ledger(app).runner.drain()
+        run = (await _connection(client, cid))["sync"]["run"]
+        assert (run["trigger"], run["outcome"]) == ("webhook:transactions.processed", "ok")
