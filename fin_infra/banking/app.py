@@ -58,9 +58,9 @@ def add_banking(
     and ``{prefix}/openapi.json`` for the banking routes alone. The provider is closed when the app
     shuts down, and stored on ``app.state.banking_provider``.
 
-    With ``webhooks`` (a `Webhooks` holding the app's handlers), ``POST {prefix}/webhooks/plaid`` and
-    ``POST {prefix}/webhooks/teller`` and ``POST {prefix}/webhooks/finicity`` are mounted too: verified,
-    replay-safe, handlers run after the 200.
+    With ``webhooks`` (a `Webhooks` holding the app's handlers), ``POST {prefix}/webhooks/plaid``,
+    ``/webhooks/teller``, ``/webhooks/finicity`` and ``/webhooks/mx`` are mounted too: verified, replay-safe,
+    handlers run after the 200.
 
     Balance history is kept in ``store``, else in the database at ``database_url`` (``sqlite:///f.db``,
     ``postgresql://...``), else in the history module's default store (``FIN_INFRA_DATABASE_URL``, or

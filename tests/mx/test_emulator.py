@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -60,15 +62,14 @@ def test_every_body_has_mx_shape(api: httpx.Client) -> None:
     assert len(owners["account_owners"]) == 3
 
 
-def test_money_is_written_with_two_decimals(api: httpx.Client, mx: MXEmulator) -> None:
-    token = mx.create_access_token("u-2", seed="cents")
+def test_money_is_written_as_exact_json_numbers(api: httpx.Client, mx: MXEmulator) -> None:
+    mx.create_access_token("u-2", seed="cents")
     user = mx.backend.find_users("u-2")[0].guid
     raw = api.get(f"/users/{user}/transactions", params={"records_per_page": 50}).text
-    assert '"amount":' in raw
-    for piece in raw.split('"amount":')[1:]:
-        number = piece.split(",", 1)[0]
-        assert number.count(".") == 1 and len(number.split(".")[1]) == 2, number
-    assert token
+    rows = json.loads(raw, parse_float=Decimal)["transactions"]
+    expected = {r.guid: r.amount for _, r in mx.backend.transactions(user)}
+    assert rows and all(t["amount"] == expected[t["guid"]] for t in rows), "the same cents, digit for digit"
+    assert all(t["amount"] == t["amount"].quantize(Decimal("0.01")) for t in rows)
 
 
 def test_auth_accept_and_content_type_are_checked_as_mx_does(mx: MXEmulator) -> None:

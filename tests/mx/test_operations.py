@@ -196,3 +196,21 @@ def test_synchronous_face(mx: MXEmulator, token: str) -> None:
         assert client.transactions(access_token=token, start_date=TODAY - dt.timedelta(days=10), end_date=TODAY)
     finally:
         client.close()
+
+
+async def test_a_connected_member_is_trusted_for_status_cache_ttl(mx: MXEmulator, token: str) -> None:
+    member_reads = lambda: sum(p.endswith(mx.member_of(token)) for p in paths(mx))  # noqa: E731
+    async with mx.client(**FAST) as cached, mx.client(**FAST, status_cache_ttl=0) as uncached:
+        await cached.get_balances(token)
+        await cached.get_accounts(token)
+        assert member_reads() == 1
+        await uncached.get_balances(token)
+        await uncached.get_accounts(token)
+        assert member_reads() == 3
+        mx.set_status(mx.member_of(token), "LOCKED")
+        with pytest.raises(ItemLoginRequiredError):
+            await uncached.get_accounts(token)
+        with pytest.raises(ItemLoginRequiredError):  # a job's outcome is always read fresh
+            await cached.get_balances(token, fresh=True)
+        mx.set_status(mx.member_of(token), "CONNECTED")
+        assert await cached.get_accounts(token), "a member needing its user is never cached: its repair is seen"

@@ -13,6 +13,7 @@ PUBLIC = {
     "Verdict", "WebhookEvent", "Webhooks", "build_webhook_router", "check_teller_webhook", "default_plaid_verifier",
     "verify_plaid_webhook", "verify_plaid_webhook_async", "verify_teller_webhook", "verify_teller_webhook_async",
     "check_finicity_webhook", "verify_finicity_webhook",
+    "check_mx_webhook", "verify_mx_webhook",
 }  # fmt: skip
 
 
@@ -44,4 +45,4 @@ def test_on_rejects_bad_registrations() -> None:
     with pytest.raises(ValueError, match="webhook_type"):
         hooks.on("")
     with pytest.raises(ValueError, match="provider"):
-        hooks.on("ITEM", provider="mx")
+        hooks.on("ITEM", provider="yodlee")

@@ -1,4 +1,4 @@
-"""Verified, replay-safe Plaid, Teller and Finicity webhooks.
+"""Verified, replay-safe Plaid, Teller, Finicity and MX webhooks.
 
     from fin_infra.banking.webhooks import verify_plaid_webhook, verify_teller_webhook, Webhooks
 
@@ -10,13 +10,17 @@
     @webhooks.on("TRANSACTIONS", "SYNC_UPDATES_AVAILABLE")
     async def on_sync(event): ...
 
-    add_banking(app, webhooks=webhooks)   # POST /banking/webhooks/plaid, /teller and /finicity
+    add_banking(app, webhooks=webhooks)   # POST /banking/webhooks/plaid, /teller, /finicity and /mx
+
+MX signs nothing: ``verify_mx_webhook(request.headers, body, ("user", "password"))`` checks the HTTP Basic
+credentials the app gave MX (default ``MX_WEBHOOK_USERNAME`` / ``MX_WEBHOOK_PASSWORD``).
 
 Plaid verification needs `cryptography`: ``pip install 'fin-infra[webhooks]'``.
 """
 
 from fin_infra.banking.webhooks._common import Verdict
 from fin_infra.banking.webhooks.finicity import check_finicity_webhook, verify_finicity_webhook
+from fin_infra.banking.webhooks.mx import check_mx_webhook, verify_mx_webhook
 from fin_infra.banking.webhooks.plaid import (
     PlaidWebhookVerifier,
     default_plaid_verifier,
@@ -45,9 +49,11 @@ __all__ = [
     "Webhooks",
     "build_webhook_router",
     "check_finicity_webhook",
+    "check_mx_webhook",
     "check_teller_webhook",
     "default_plaid_verifier",
     "verify_finicity_webhook",
+    "verify_mx_webhook",
     "verify_plaid_webhook",
     "verify_plaid_webhook_async",
     "verify_teller_webhook",

@@ -30,6 +30,7 @@ from typing import Any, Literal, TypeVar
 from starlette.concurrency import run_in_threadpool
 
 from fin_infra.banking.webhooks.finicity import REPLAY_TTL_SECONDS
+from fin_infra.banking.webhooks.mx import STATUS_REPLAY_TTL
 from fin_infra.banking.webhooks.plaid import PlaidWebhookVerifier
 from fin_infra.banking.webhooks.plaid_keys import PlaidKeySource
 from fin_infra.banking.webhooks.replay import MemoryReplayStore, ReplayStore
@@ -37,8 +38,8 @@ from fin_infra.banking.webhooks.teller import TOLERANCE_SECONDS
 
 log = logging.getLogger("fin_infra.banking.webhooks")
 
-ProviderName = Literal["plaid", "teller", "finicity"]
-PROVIDERS = ("plaid", "teller", "finicity")
+ProviderName = Literal["plaid", "teller", "finicity", "mx"]
+PROVIDERS = ("plaid", "teller", "finicity", "mx")
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,9 @@ class WebhookEvent:
     ``type``/``code``: Plaid's ``webhook_type``/``webhook_code``; for Teller the event ``type``
     (``transactions.processed``) and no code. ``item_id``: Plaid's ``item_id`` or Teller's
     ``payload.enrollment_id``; for Finicity the Connect ``eventType`` (``added``) and no code, ``item_id``
-    ``"<customerId>:<institutionLoginId>"`` (as `/exchange` returns it) or the customer id alone.
-    ``payload``: the whole parsed body.
+    ``"<customerId>:<institutionLoginId>"`` (as `/exchange` returns it) or the customer id alone; for MX the
+    event ``type`` (``CONNECTION_STATUS``, ``AGGREGATION``, ...), its ``action`` as the code (``CHANGED``,
+    ``member_data_updated``) and the ``member_guid``. ``payload``: the whole parsed body.
     """
 
     provider: ProviderName
@@ -87,7 +89,8 @@ class Webhooks:
     credentials). ``teller_secrets``: Teller signing secrets (default ``TELLER_WEBHOOK_SECRETS``).
     ``replay_store``: a `ReplayStore` (default in memory, per process). ``teller_replay_ttl``: how
     long a Teller event id is remembered. ``finicity_secrets``: the Finicity partner secret(s) Connect webhooks
-    are signed with (default: the mounted Finicity provider's, else ``FINICITY_SECRET``).
+    are signed with (default: the mounted Finicity provider's, else ``FINICITY_SECRET``). ``mx_credentials``: the
+    HTTP Basic ``(username, password)`` MX sends (default ``MX_WEBHOOK_USERNAME`` / ``MX_WEBHOOK_PASSWORD``).
     ``max_body_bytes``: larger bodies are refused unread.
     """
 
@@ -101,6 +104,8 @@ class Webhooks:
         teller_replay_ttl: float = 24 * 3600.0,
         finicity_secrets: Sequence[str] | str | None = None,
         finicity_replay_ttl: float = REPLAY_TTL_SECONDS,
+        mx_credentials: tuple[str, str] | None = None,
+        mx_status_replay_ttl: float = STATUS_REPLAY_TTL,
         max_body_bytes: int = 4 * 1024 * 1024,
     ) -> None:
         self._plaid = plaid
@@ -110,6 +115,8 @@ class Webhooks:
         self.teller_replay_ttl = teller_replay_ttl
         self.finicity_secrets = finicity_secrets
         self.finicity_replay_ttl = finicity_replay_ttl
+        self.mx_credentials = mx_credentials
+        self.mx_status_replay_ttl = mx_status_replay_ttl
         self.max_body_bytes = max_body_bytes
         self._handlers: list[_Registration] = []
 
@@ -151,12 +158,13 @@ class Webhooks:
     ) -> Callable[[H], H]:
         """Decorator: call the function for events of ``webhook_type`` (``"*"``: all) and ``webhook_code`` (None: any).
 
-        Matching ignores case. ``provider`` (``"plaid"``/``"teller"``/``"finicity"``) narrows it to one provider.
+        Matching ignores case. ``provider`` (``"plaid"``/``"teller"``/``"finicity"``/``"mx"``) narrows it to one
+        provider.
         """
         if not webhook_type:
             raise ValueError("webhook_type is required ('*' matches every type)")
         if provider is not None and provider not in PROVIDERS:
-            raise ValueError("provider must be 'plaid', 'teller', 'finicity' or None")
+            raise ValueError("provider must be 'plaid', 'teller', 'finicity', 'mx' or None")
 
         def register(handler: H) -> H:
             self.add_handler(handler, webhook_type, webhook_code, provider=provider)

@@ -1,4 +1,4 @@
-"""The webhook routes `add_banking(app, webhooks=...)` mounts: ``POST {prefix}/webhooks/plaid|teller|finicity``.
+"""The webhook routes `add_banking(app, webhooks=...)` mounts: ``POST {prefix}/webhooks/plaid|teller|finicity|mx``.
 
 Each route reads the raw body (refusing one over ``max_body_bytes``), verifies it before parsing
 anything, and answers:
@@ -35,6 +35,7 @@ from fin_infra.banking import problems
 from fin_infra.banking.route_class import ProblemRoute
 from fin_infra.banking.webhooks._common import Verdict
 from fin_infra.banking.webhooks.finicity import check_finicity_webhook
+from fin_infra.banking.webhooks.mx import check_mx_webhook, replay_ttl
 from fin_infra.banking.webhooks.registry import ProviderName, WebhookEvent, Webhooks
 from fin_infra.banking.webhooks.teller import check_teller_webhook
 
@@ -102,6 +103,8 @@ def _event(provider: ProviderName, body: bytes, delivery_id: str) -> WebhookEven
         kind, code, item = data.get("webhook_type"), data.get("webhook_code"), data.get("item_id")
     elif provider == "finicity":
         kind, code, item = data.get("eventType"), None, _finicity_item(data)
+    elif provider == "mx":
+        kind, code, item = data.get("type"), data.get("action"), data.get("member_guid")
     else:
         inner = data.get("payload")
         inner = inner if isinstance(inner, dict) else {}
@@ -137,7 +140,7 @@ def _finicity_item(data: dict[str, Any]) -> str | None:
 def build_webhook_router(
     webhooks: Webhooks, *, prefix: str = "/banking", tags: list[str] | None = None, provider: object | None = None
 ) -> APIRouter:
-    """An `APIRouter` with ``POST {prefix}/webhooks/plaid``, ``/webhooks/teller`` and ``/webhooks/finicity``.
+    """An `APIRouter` with ``POST {prefix}/webhooks/plaid``, ``/teller``, ``/finicity`` and ``/mx``.
 
     ``provider``: the mounted provider; a Plaid provider's credentials are used to fetch Plaid's keys
     unless ``webhooks`` was given its own verifier.
@@ -219,6 +222,22 @@ def build_webhook_router(
         if not verdict.ok:
             return _refused("finicity", request, verdict)
         return await accept("finicity", request, verdict, body, webhooks.finicity_replay_ttl)
+
+    @router.post(
+        "/webhooks/mx",
+        summary="Receive an MX webhook (HTTP Basic credentials checked, replay-safe)",
+        responses=_RESPONSES,
+        openapi_extra=_openapi("Authorization", "Basic: the username and password given to MX for webhooks"),
+    )
+    async def mx_webhook(request: Request) -> Response:
+        body = await read(request)
+        if isinstance(body, Response):
+            return body
+        verdict = check_mx_webhook(request.headers, body, webhooks.mx_credentials)
+        if not verdict.ok:
+            return _refused("mx", request, verdict)
+        ttl = replay_ttl(body, status_ttl=webhooks.mx_status_replay_ttl)
+        return await accept("mx", request, verdict, body, ttl)
 
     return router
 

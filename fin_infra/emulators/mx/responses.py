@@ -1,6 +1,6 @@
 """MX's JSON for the emulator's objects (shapes of ``mxenabled/openapi`` ``v20111101.yml``).
 
-Money is written as JSON numbers with exactly two decimals (``1310.20``), dates as ``YYYY-MM-DD`` and
+Money is written as JSON numbers (``1310.2``: MX's JSON carries no fixed number of places), dates as ``YYYY-MM-DD`` and
 times as ISO 8601 UTC strings with ``Z``. Objects carry the documented fields; of the ~100 optional
 account fields only those an aggregated checking, savings or card account fills are written.
 

@@ -8,13 +8,14 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import httpx
 
-from fin_infra.banking.exceptions import AccountNotFoundError, ProductNotReadyError
+from fin_infra.banking.exceptions import AccountNotFoundError, InvalidCredentialsError, ProductNotReadyError
 from fin_infra.models import Balance, BankAccount, Identity, LinkToken, TokenExchange, Transaction
 from fin_infra.providers.banking.mx import normalize
 from fin_infra.providers.banking.mx.connection import MXConnection
@@ -26,6 +27,8 @@ from fin_infra.providers.banking.mx.tokens import ACCOUNT_GUID, MemberRef, decod
 from fin_infra.providers.banking.teller.concurrency import gather_pair
 from fin_infra.providers.base import BankingProvider, DateLike
 from fin_infra.providers.dates import date_range
+
+_CACHE_SIZE = 1024
 
 
 def _member_path(ref: MemberRef) -> str:
@@ -70,6 +73,7 @@ class MXClient(BankingProvider):
         poll_interval: float | None = None,
         job_timeout: float | None = None,
         fresh_balances: bool | None = None,
+        status_cache_ttl: float | None = None,
         retry: RetryPolicy | None = None,
         settings: MXSettings | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -78,7 +82,7 @@ class MXClient(BankingProvider):
             "client_id": client_id, "api_key": api_key, "environment": environment, "base_url": base_url,
             "token_secret": token_secret, "timeout": timeout, "max_concurrency": max_concurrency,
             "page_size": page_size, "poll_interval": poll_interval, "job_timeout": job_timeout,
-            "fresh_balances": fresh_balances, "retry": retry,
+            "fresh_balances": fresh_balances, "status_cache_ttl": status_cache_ttl, "retry": retry,
         }  # fmt: skip
         changes = {k: v for k, v in given.items() if v is not None}
         self.settings = settings.with_options(**changes) if settings is not None else MXSettings.from_env(**changes)
@@ -86,6 +90,8 @@ class MXClient(BankingProvider):
         self._key = signing_key(s.api_key, s.client_id, s.token_secret)
         self._http = MXConnection(s, transport=transport)
         self._link = LinkFlow(self._http, self._key)
+        self._members: dict[MemberRef, tuple[float, dict[str, Any]]] = {}  # connected members, until a deadline
+        self._members_lock = threading.Lock()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> MXClient:
@@ -106,8 +112,12 @@ class MXClient(BankingProvider):
 
     # --- the member ------------------------------------------------------------------------------
 
-    async def _member(self, ref: MemberRef) -> dict[str, Any]:
-        """The member, raising when its ``connection_status`` stops reads."""
+    async def _member(self, ref: MemberRef, *, fresh: bool = False) -> dict[str, Any]:
+        """The member, raising when its ``connection_status`` stops reads (connected ones cached briefly)."""
+        ttl = self.settings.status_cache_ttl
+        cached = self._members.get(ref)
+        if not fresh and cached is not None and cached[0] > time.monotonic():
+            return cached[1]
         body = await self._http.get_json(_member_path(ref))
         member = body.get("member")
         if not isinstance(member, dict):
@@ -116,11 +126,25 @@ class MXClient(BankingProvider):
         error = status_error(member.get("connection_status"), member.get("connection_status_message"),
                              has_data=has_data)  # fmt: skip
         if error is not None:
+            self._forget(ref)
             raise error
+        if ttl > 0:
+            with self._members_lock:  # the app's loop and the synchronous face's thread share it
+                while len(self._members) >= _CACHE_SIZE:
+                    self._members.pop(next(iter(self._members)))
+                self._members[ref] = (time.monotonic() + ttl, member)
         return member
 
-    async def _run_job(self, ref: MemberRef, job: str) -> dict[str, Any]:
-        """Start ``job`` (``check_balance``, ``identify``, ...) and wait until MX has finished it."""
+    def _forget(self, ref: MemberRef) -> None:
+        with self._members_lock:
+            self._members.pop(ref, None)
+
+    async def _run_job(self, ref: MemberRef, job: str) -> None:
+        """Start ``job`` (``check_balance``, ``identify``, ...) and wait until MX has finished it.
+
+        Raises when the job left the member in a status that stops reads (with MX's reason); otherwise the
+        next read checks the member again, alongside its data.
+        """
         await self._http.send_json("POST", f"{_member_path(ref)}/{job}", retry=True)
         deadline = time.monotonic() + self.settings.job_timeout
         while True:
@@ -129,7 +153,10 @@ class MXClient(BankingProvider):
             if not isinstance(status, dict):
                 raise invalid_response("a member status of the wrong shape")
             if not status.get("is_being_aggregated"):
-                return await self._member(ref)  # the job's outcome: CONNECTED, or a status that needs the user
+                self._forget(ref)
+                if status_error(status.get("connection_status"), None) is not None:
+                    await self._member(ref, fresh=True)  # raises, with the reason only the member carries
+                return
             if time.monotonic() + self.settings.poll_interval > deadline:
                 raise ProductNotReadyError(f"MX is still running {job} for this member; retry shortly",
                                            code="job_running", provider=PROVIDER)  # fmt: skip
@@ -221,7 +248,13 @@ class MXClient(BankingProvider):
     async def remove_item(self, access_token: str) -> None:
         """Delete the member at MX (``DELETE /users/{u}/members/{m}``): its token stops working."""
         ref = self.member_ref(access_token)
-        await self._http.request("DELETE", _member_path(ref), retry=True)
+        self._forget(ref)
+        try:
+            await self._http.request("DELETE", _member_path(ref), retry=True)
+        except InvalidCredentialsError as exc:
+            if exc.status_code != 404:
+                raise
+            # Already gone (a retry after a lost answer, or removed before): what was asked for is done.
 
     # --- MX Connect --------------------------------------------------------------------------------
 

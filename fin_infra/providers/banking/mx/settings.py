@@ -39,6 +39,8 @@ class MXSettings:
     rotating the API key then invalidates stored tokens. ``poll_interval`` / ``job_timeout``: how a
     refresh job (``check_balance``, ``identify``) is waited for. ``fresh_balances``: `get_balances`
     runs ``check_balance`` first (MX otherwise serves the balances of its last aggregation).
+    ``status_cache_ttl``: how long a member found connected is trusted before reads check it again (0: every
+    read checks; a member that needs its user is never cached, so its repair is seen at once).
     """
 
     client_id: str = ""
@@ -53,6 +55,7 @@ class MXSettings:
     poll_interval: float = 3.0
     job_timeout: float = 60.0
     fresh_balances: bool = False
+    status_cache_ttl: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     def __post_init__(self) -> None:
