@@ -20,7 +20,8 @@ STAMP0: dict[str, Any] = {"anyOf": [STAMP, {"type": "null"}]}
 
 
 def guid(prefix: str) -> dict[str, Any]:
-    return {"type": "string", "pattern": rf"^{prefix}-[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}$"}
+    hex_ = "[0-9a-f]"
+    return {"type": "string", "pattern": rf"^{prefix}-{hex_}{{8}}-{hex_}{{4}}-{hex_}{{4}}-{hex_}{{4}}-{hex_}{{12}}$"}
 
 
 def obj(props: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:

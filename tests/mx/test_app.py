@@ -25,9 +25,10 @@ async def http(mx: MXEmulator, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator
     app = FastAPI()
     provider = add_banking(app, provider="mx", poll_interval=0.01)
     assert isinstance(provider, MXClient)
-    async with app.router.lifespan_context(app):  # closes the provider at the end, as on shutdown
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app") as client:
-            yield client
+    transport = httpx.ASGITransport(app=app)
+    # the lifespan closes the provider at the end, as on shutdown
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://app") as c:
+        yield c
 
 
 async def test_connect_then_read_everything(http: httpx.AsyncClient, mx: MXEmulator) -> None:
@@ -59,7 +60,9 @@ async def test_connect_then_read_everything(http: httpx.AsyncClient, mx: MXEmula
     assert update["mode"] == "update" and update["extra"]["user_guid"] == event["metadata"]["user_guid"]
 
 
-async def test_member_needing_the_user_is_a_problem_asking_to_reconnect(http: httpx.AsyncClient, mx: MXEmulator) -> None:
+async def test_member_needing_its_user_is_a_problem_asking_to_reconnect(
+    http: httpx.AsyncClient, mx: MXEmulator
+) -> None:
     token = mx.create_access_token("user-2")
     mx.set_status(mx.member_of(token), "EXPIRED")
     response = await http.get("/banking/balances", headers={"Authorization": f"Bearer {token}"})

@@ -35,8 +35,8 @@ def ok(response: httpx.Response, schema: dict[str, Any], status: int = 200) -> d
 def login(api: httpx.Client, user_guid: str, password: str, username: str = "mxuser") -> dict[str, Any]:
     creds = api.get("/institutions/mxbank/credentials").json()["credentials"]
     values = {"LOGIN": username, "PASSWORD": password}
-    body = {"member": {"institution_code": "mxbank",
-                       "credentials": [{"guid": c["guid"], "value": values[c["field_name"]]} for c in creds]}}  # fmt: skip
+    given = [{"guid": c["guid"], "value": values[c["field_name"]]} for c in creds]
+    body = {"member": {"institution_code": "mxbank", "credentials": given}}
     return ok(api.post(f"/users/{user_guid}/members", json=body), schemas.wrapped("member", schemas.MEMBER), 202)
 
 
@@ -54,7 +54,9 @@ def test_every_body_has_mx_shape(api: httpx.Client) -> None:
     a = accounts["accounts"][0]["guid"]
     ok(api.get(f"/users/{u}/accounts/{a}"), schemas.wrapped("account", schemas.ACCOUNT))
     params = {"from_date": "2025-12-01", "records_per_page": 1000}
-    for path in (f"/users/{u}/transactions", f"/users/{u}/members/{m}/transactions", f"/users/{u}/accounts/{a}/transactions"):
+    paths = (f"/users/{u}/transactions", f"/users/{u}/members/{m}/transactions",
+             f"/users/{u}/accounts/{a}/transactions")
+    for path in paths:
         txns = ok(api.get(path, params=params), schemas.listed("transactions", schemas.TRANSACTION))["transactions"]
         assert {t["status"] for t in txns} == {"POSTED", "PENDING"} and {t["type"] for t in txns} == {"DEBIT", "CREDIT"}
     ok(api.post(f"/users/{u}/members/{m}/identify", json={}), schemas.wrapped("member", schemas.MEMBER), 202)
@@ -90,8 +92,10 @@ def test_paging_follows_page_and_records_per_page(api: httpx.Client, mx: MXEmula
     total = first["pagination"]["total_entries"]
     assert first["pagination"] == {"current_page": 1, "per_page": 10, "total_entries": total,
                                    "total_pages": (total + 9) // 10}  # fmt: skip
-    seen = [t["guid"] for n in range(1, first["pagination"]["total_pages"] + 1)
-            for t in api.get(f"/users/{u}/transactions", params={"records_per_page": 10, "page": n}).json()["transactions"]]  # fmt: skip
+    seen = []
+    for n in range(1, first["pagination"]["total_pages"] + 1):
+        page = api.get(f"/users/{u}/transactions", params={"records_per_page": 10, "page": n}).json()
+        seen += [t["guid"] for t in page["transactions"]]
     assert len(seen) == len(set(seen)) == total
     assert api.get(f"/users/{u}/transactions", params={"records_per_page": 5000}).json()["pagination"]["per_page"] == 25
     assert api.get(f"/users/{u}/transactions", params={"page": "x"}).status_code == 400

@@ -16,8 +16,8 @@ from tests.mx.conftest import TODAY
 
 
 def txn(**fields: Any) -> dict[str, Any]:
-    base = {"guid": "TRN-1", "account_guid": "ACT-1", "amount": Decimal("42.17"), "type": "DEBIT",
-            "status": "POSTED", "date": "2026-02-14", "description": "Riverside Coffee", "currency_code": "USD"}  # fmt: skip
+    base = {"guid": "TRN-1", "account_guid": "ACT-1", "amount": Decimal("42.17"), "type": "DEBIT", "status": "POSTED",
+            "date": "2026-02-14", "description": "Riverside Coffee", "currency_code": "USD"}
     return {**base, **fields}
 
 
@@ -72,8 +72,8 @@ def test_account_types(mx_type: str, subtype: str | None, ours: tuple[str, str |
 
 
 def test_credit_balances_use_available_credit() -> None:
-    raw = {"guid": "ACT-1", "type": "CREDIT_CARD", "balance": Decimal("1545.28"), "available_credit": Decimal("3275.08"),
-           "available_balance": None, "credit_limit": Decimal("5000.00")}  # fmt: skip
+    raw = {"guid": "ACT-1", "type": "CREDIT_CARD", "balance": Decimal("1545.28"),
+           "available_credit": Decimal("3275.08"), "available_balance": None, "credit_limit": Decimal("5000.00")}
     b = normalize.balance(raw)
     assert (b.current, b.available, b.limit) == (Decimal("1545.28"), Decimal("3275.08"), Decimal("5000.00"))
 

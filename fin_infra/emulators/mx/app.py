@@ -15,18 +15,18 @@ import base64
 import binascii
 import datetime as dt
 import hmac
-import json
 from collections.abc import Awaitable, Callable, MutableMapping
-from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
+import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from fin_infra._json import decimal_fragment
 from fin_infra.emulators.mx import data
 from fin_infra.emulators.mx import responses as r
 from fin_infra.emulators.mx.controls import control_routes
@@ -40,16 +40,9 @@ CONTROL_PREFIX = "/_emulator"
 WIDGET_PREFIX = "/md/connect"
 
 
-def _number(value: Any) -> float:
-    # Money is a Decimal with two places; its float has the same shortest digits (1310.2 for 1310.20), which is
-    # how a JSON number spells it. The C encoder then writes large lists quickly.
-    if isinstance(value, Decimal):
-        return float(value)
-    raise TypeError(f"can't write {type(value).__name__} as JSON")
-
-
 def _json(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(content, separators=(",", ":"), default=_number)
+    # orjson writes a Decimal as its own digits (1310.20), through fin-infra's fragment helper.
+    body = orjson.dumps(content, default=decimal_fragment)
     return Response(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 

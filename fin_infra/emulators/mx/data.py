@@ -13,6 +13,7 @@ taxonomy, a cleaned ``description`` next to the ``original_description``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
@@ -94,6 +95,7 @@ def login_outcome(username: str, password: str) -> tuple[str, str | None]:
     return "CONNECTED", None
 
 
+@functools.lru_cache(maxsize=8192)
 def guid(prefix: str, *parts: object) -> str:
     """A GUID shaped like MX's (``ACT-6f1c2a90-3b7d-4e21-9c55-0d8e7f6a5b41``), derived from ``parts``."""
     h = hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()

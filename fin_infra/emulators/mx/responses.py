@@ -1,6 +1,6 @@
 """MX's JSON for the emulator's objects (shapes of ``mxenabled/openapi`` ``v20111101.yml``).
 
-Money is written as JSON numbers (``1310.2``: MX's JSON carries no fixed number of places), dates as ``YYYY-MM-DD`` and
+Money is written as JSON numbers with exactly two decimals (``1310.20``), dates as ``YYYY-MM-DD`` and
 times as ISO 8601 UTC strings with ``Z``. Objects carry the documented fields; of the ~100 optional
 account fields only those an aggregated checking, savings or card account fills are written.
 
@@ -147,8 +147,8 @@ def account_json(account: Account, member: Member, user: User) -> dict[str, Any]
 
 
 def transaction_json(account: Account, member: Member, user: User, row: data.Row) -> dict[str, Any]:
-    noon = dt.datetime.combine(row.date, dt.time(12), dt.UTC)
-    created = dt.datetime.combine(row.date, dt.time(18, 52, 36), dt.UTC)
+    day = row.date.isoformat()
+    noon, created = f"{day}T12:00:00Z", f"{day}T18:52:36Z"  # what `stamp` writes, without strftime per row
     debit = row.type == "DEBIT"
     return {
         "account_guid": account.guid,
@@ -157,9 +157,9 @@ def transaction_json(account: Account, member: Member, user: User, row: data.Row
         "category": row.category,
         "category_guid": data.guid("CAT", row.category),
         "check_number_string": None,
-        "created_at": stamp(created),
+        "created_at": created,
         "currency_code": "USD",
-        "date": row.date.isoformat(),
+        "date": day,
         "description": row.description,
         "extended_transaction_type": None,
         "guid": row.guid,
@@ -187,12 +187,12 @@ def transaction_json(account: Account, member: Member, user: User, row: data.Row
         "merchant_location_guid": None,
         "metadata": None,
         "original_description": row.original_description,
-        "posted_at": None if row.pending else stamp(noon),
+        "posted_at": None if row.pending else noon,
         "status": "PENDING" if row.pending else "POSTED",
         "top_level_category": row.top_level_category,
-        "transacted_at": stamp(noon),
+        "transacted_at": noon,
         "type": row.type,
-        "updated_at": stamp(created),
+        "updated_at": created,
         "user_guid": user.guid,
         "user_id": user.id,
     }
