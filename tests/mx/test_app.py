@@ -80,6 +80,10 @@ async def test_bad_inputs_are_4xx(http: httpx.AsyncClient, mx: MXEmulator) -> No
     assert not_connected.status_code == 422
     empty = await http.post("/banking/exchange", json={"type": "mx/connect/memberConnected"})
     assert empty.status_code == 422
+    hooked = await http.post("/banking/link", json={"user_id": "u", "webhook": "https://example.com/hook"})
+    assert hooked.status_code == 422 and "Client Dashboard" in hooked.json()["detail"]
+    unknown = await http.post("/banking/link", json={"user_id": "u", "products": ["auth"]})
+    assert unknown.status_code == 422 and "verification" in unknown.json()["detail"]
     token = mx.create_access_token("user-3")
     mx.faults.fail_next(429, retry_after=90, times=5)
     limited = await http.get("/banking/accounts", headers={"Authorization": f"Bearer {token}"})

@@ -124,6 +124,7 @@ async def test_identity_runs_identify_when_mx_has_no_owners(client: MXClient, mx
 async def test_link_exchange_update_and_remove(client: MXClient, mx: MXEmulator) -> None:
     link = await client.create_link_token("app-user-9")
     assert link.provider == "mx" and link.mode == "create" and link.expiration is not None
+    assert link.environment == "integration" and link.products == ["transactions", "balance", "identity"]
     assert link.extra["widget_url"].startswith(mx.base_url)
     again = await client.create_link_token("app-user-9")
     assert again.extra["user_guid"] == link.extra["user_guid"], "the MX user is found, not created twice"
@@ -137,6 +138,7 @@ async def test_link_exchange_update_and_remove(client: MXClient, mx: MXEmulator)
     assert widget.current_member_guid == exchanged.item_id
     await client.remove_item(exchanged.access_token)
     assert exchanged.item_id not in mx.backend.members
+    await client.remove_item(exchanged.access_token)  # already gone: done, not an error
     with pytest.raises(InvalidCredentialsError):
         await client.get_accounts(exchanged.access_token)
 

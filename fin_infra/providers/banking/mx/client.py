@@ -89,7 +89,7 @@ class MXClient(BankingProvider):
         s = self.settings
         self._key = signing_key(s.api_key, s.client_id, s.token_secret)
         self._http = MXConnection(s, transport=transport)
-        self._link = LinkFlow(self._http, self._key)
+        self._link = LinkFlow(self._http, self._key, s.environment)
         self._members: dict[MemberRef, tuple[float, dict[str, Any]]] = {}  # connected members, until a deadline
         self._members_lock = threading.Lock()
 

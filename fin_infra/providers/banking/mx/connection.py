@@ -5,7 +5,6 @@ loop; an `httpx.AsyncClient` belongs to the loop it was first used on, so each l
 JSON numbers are parsed straight to `Decimal` (never through float).
 
     >>> from fin_infra.providers.banking.mx.settings import MXSettings
-from fin_infra.providers.banking.teller.errors import retry_after_seconds
     >>> MXConnection(MXSettings(client_id="c", api_key="k")).base_url
     'https://int-api.mx.com'
 """

@@ -29,9 +29,10 @@ UI_MESSAGE_VERSION = 4
 class LinkFlow:
     """The two halves of connecting a bank through MX Connect."""
 
-    def __init__(self, http: MXConnection, key: bytes) -> None:
+    def __init__(self, http: MXConnection, key: bytes, environment: str) -> None:
         self._http = http
         self._key = key
+        self._environment = environment
 
     async def user_guid(self, user_id: str) -> str:
         """The MX user for your ``user_id``: created (``POST /users``), or found when it exists (409)."""
@@ -90,6 +91,7 @@ class LinkFlow:
             provider=PROVIDER,
             mode="update" if ref is not None else "create",
             expiration=dt.datetime.now(dt.UTC) + WIDGET_TTL,
+            environment=self._environment,
             products=products,
             extra={"widget_url": widget["url"], "user_guid": user_guid, "ui_message_version": UI_MESSAGE_VERSION},
         )
