@@ -31,6 +31,7 @@ from tests.webhooks.signing import CLIENT_ID, SECRET, KeyServer, new_key, plaid_
 
 TELLER_SECRET = "whsec_hops"
 FINICITY_SECRET = "partner-secret-hops"
+MX_CREDENTIALS = ("mx-hooks", "mx-hops-password")
 
 
 class Hops:
@@ -71,7 +72,8 @@ def app(key_server: KeyServer) -> FastAPI:
         transport=httpx.ASGITransport(app=key_server.app()),
     )
     webhooks = Webhooks(
-        plaid=PlaidWebhookVerifier(keys), teller_secrets=[TELLER_SECRET], finicity_secrets=[FINICITY_SECRET]
+        plaid=PlaidWebhookVerifier(keys), teller_secrets=[TELLER_SECRET], finicity_secrets=[FINICITY_SECRET],
+        mx_credentials=MX_CREDENTIALS,
     )
 
     @webhooks.on("TRANSACTIONS", "SYNC_UPDATES_AVAILABLE")
@@ -125,6 +127,12 @@ async def _requests(client: httpx.AsyncClient, key_server: KeyServer) -> dict[tu
             "/banking/webhooks/finicity",
             content=finicity,
             headers={"X-Finicity-Signature": finicity_signature, "Content-Type": "application/json"},
+        ),
+        ("POST", "/banking/webhooks/mx"): lambda: client.post(
+            "/banking/webhooks/mx",
+            content=b'{"action":"CHANGED","connection_status":"CHALLENGED","member_guid":"MBR-1","type":"CONNECTION_STATUS"}',
+            auth=MX_CREDENTIALS,
+            headers={"Content-Type": "application/json"},
         ),
         ("GET", "/banking/openapi.json"): lambda: client.get("/banking/openapi.json"),
         ("GET", "/banking/docs"): lambda: client.get("/banking/docs"),

@@ -107,3 +107,34 @@ async def test_pass_through_webhook_drops_the_tokens_cached_ranges() -> None:
     event = WebhookEvent("plaid", "TRANSACTIONS", "SYNC_UPDATES_AVAILABLE", "item-1", "d1", {})
     assert await webhooks.dispatch(event) == 1
     assert len(cache) == 0  # type: ignore[arg-type]
+
+
+async def test_mx_aggregation_webhooks_trigger_too() -> None:
+    # MX's member_data_updated for AGGREGATION / HISTORY means new transactions; BALANCE and status changes don't.
+    provider = SandboxProvider()
+    webhooks = Webhooks()
+    forget_on_webhooks(webhooks, provider, token_for_item={"MBR-1": DEMO_ACCESS_TOKEN}.get)
+    synced: list[tuple[str, str]] = []
+
+    class FakeLedger:
+        async def sync(self, connection_id: str, *, trigger: str) -> None:
+            synced.append((connection_id, trigger))
+
+    class Record:
+        id = "conn_mx"
+
+    async def find(provider_name: str, item_id: str) -> Record | None:
+        return Record() if (provider_name, item_id) == ("mx", "MBR-1") else None
+
+    runner = sync_on_webhooks(webhooks, FakeLedger(), find=find)
+    today = dt.date.today()
+    await provider.query_transactions(DEMO_ACCESS_TOKEN, today - dt.timedelta(days=30), today)
+    cache = provider.transaction_queries.cache
+    for kind, code in (("BALANCE", "member_data_updated"), ("CONNECTION_STATUS", "CHANGED")):
+        await webhooks.dispatch(WebhookEvent("mx", kind, code, "MBR-1", f"mx:{kind}", {}))
+    await runner.drain()
+    assert synced == [] and len(cache) == 1  # type: ignore[arg-type]
+    await webhooks.dispatch(WebhookEvent("mx", "AGGREGATION", "member_data_updated", "MBR-1", "mx:a", {}))
+    await runner.drain()
+    assert synced == [("conn_mx", "webhook:member_data_updated")]
+    assert len(cache) == 0  # type: ignore[arg-type]

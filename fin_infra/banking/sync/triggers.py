@@ -7,7 +7,8 @@ fin-infra's database), or, in pass-through mode, dropping the cached ranges of t
     add_banking(app, provider="plaid", webhooks=webhooks)
 
 Events that mean "transactions changed": Plaid ``TRANSACTIONS`` ``SYNC_UPDATES_AVAILABLE``, ``DEFAULT_UPDATE``,
-``HISTORICAL_UPDATE``, ``INITIAL_UPDATE``, ``TRANSACTIONS_REMOVED``; Teller ``transactions.processed``.
+``HISTORICAL_UPDATE``, ``INITIAL_UPDATE``, ``TRANSACTIONS_REMOVED``; Teller ``transactions.processed``; MX
+``AGGREGATION`` and ``HISTORY`` (``member_data_updated``: MX aggregated the member; ``item_id`` is its GUID).
 Syncs run in the background of the process (`InProcessRunner`); a sync already running for the connection
 turns the trigger into its one follow-up run (`runner.LedgerSync.sync`).
 """
@@ -28,6 +29,7 @@ PLAID_CODES = (
     "SYNC_UPDATES_AVAILABLE", "DEFAULT_UPDATE", "HISTORICAL_UPDATE", "INITIAL_UPDATE", "TRANSACTIONS_REMOVED",
 )
 TELLER_TYPE = "transactions.processed"
+MX_TYPES = ("AGGREGATION", "HISTORY")
 
 FindConnection = Callable[[str, str], Awaitable[Any]]  # (provider, item id) -> record with ``.id``, or None
 TokenForItem = Callable[[str], Awaitable[str | None] | str | None]
@@ -62,6 +64,8 @@ def _on_transactions(webhooks: Webhooks, handler: Callable[[WebhookEvent], Await
     for code in PLAID_CODES:
         webhooks.add_handler(handler, "TRANSACTIONS", code, provider="plaid")
     webhooks.add_handler(handler, TELLER_TYPE, provider="teller")
+    for kind in MX_TYPES:
+        webhooks.add_handler(handler, kind, "member_data_updated", provider="mx")
 
 
 def sync_on_webhooks(
