@@ -28,9 +28,12 @@ from sqlalchemy import text
 from fin_infra.storage.database import Database
 
 
-def lock_key(connection_id: str) -> int:
-    """A signed 64-bit key for the connection (PostgreSQL advisory locks take a bigint)."""
-    digest = hashlib.sha256(b"fin_infra.sync\x00" + connection_id.encode()).digest()
+def lock_key(connection_id: str, namespace: str = "") -> int:
+    """A signed 64-bit key for the connection (PostgreSQL advisory locks take a bigint).
+
+    ``namespace`` is the schema: advisory locks are shared by the whole database, so two fin-infra
+    installations in two schemas of one database must not block each other's syncs."""
+    digest = hashlib.sha256(b"fin_infra.sync\x00" + namespace.encode() + b"\x00" + connection_id.encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
@@ -91,7 +94,7 @@ class AdvisoryLock:
 
     @contextlib.asynccontextmanager
     async def hold(self, connection_id: str) -> AsyncIterator[bool]:
-        key = lock_key(connection_id)
+        key = lock_key(connection_id, self.database.schema or "")
         async with self.database.engine().connect() as conn:
             got = bool(await conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}))
             await conn.commit()
