@@ -103,3 +103,42 @@ async def test_wrong_shape_is_a_typed_error(client: FinicityClient, token: str, 
     with pytest.raises(BankingProviderError) as info:
         await client.get_accounts(token)
     assert info.value.code == "invalid_response" and info.value.http_status == 502
+
+
+async def test_an_html_error_page_is_retried_then_unavailable(
+    client: FinicityClient, token: str, finicity: FinicityEmulator
+) -> None:
+    finicity.faults.answer_next(502, "<html><body>Bad gateway</body></html>", content_type="text/html", path=ACCOUNTS)
+    assert len(await client.get_accounts(token)) == 3  # a proxy's page once: retried
+    finicity.faults.answer_next(502, "<html>down</html>", content_type="text/html", times=10, path=ACCOUNTS)
+    with pytest.raises(ProviderUnavailableError):
+        await client.get_accounts(token)
+
+
+@pytest.mark.parametrize("body", ['{"accounts": "none"}', '{"accounts": [{"name": "no id"}]}', "[]", "{"])
+async def test_wrong_shape_answers_are_invalid_response(
+    client: FinicityClient, token: str, finicity: FinicityEmulator, body: str
+) -> None:
+    finicity.faults.answer_next(200, body, path=ACCOUNTS)
+    with pytest.raises(BankingProviderError) as info:
+        await client.get_accounts(token)
+    assert info.value.code == "invalid_response" and info.value.http_status == 502
+
+
+async def test_absurd_retry_after_is_clamped_not_waited(
+    client: FinicityClient, token: str, finicity: FinicityEmulator
+) -> None:
+    finicity.faults.fail_next(429, retry_after="inf", path=ACCOUNTS)  # unreadable: no hint, normal backoff
+    assert len(await client.get_accounts(token)) == 3
+
+
+async def test_a_hung_upstream_stays_within_the_time_budget(finicity: FinicityEmulator, token: str) -> None:
+    from fin_infra.providers.banking.teller.settings import RetryPolicy
+
+    budget = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.05, total_timeout=0.5)
+    async with finicity.client(retry=budget, timeout=0.3) as client:
+        await client.get_accounts(token)  # partner token fetched first
+        finicity.faults.hang_next(3.0, times=3, path=ACCOUNTS)
+        with pytest.raises(ProviderUnavailableError) as info:
+            await client.get_accounts(token)
+    assert info.value.code == "timeout"

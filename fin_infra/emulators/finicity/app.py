@@ -245,13 +245,22 @@ class _Gate:
         if self.backend.faults.latency > 0:
             await asyncio.sleep(self.backend.faults.latency)
         fault = self.backend.faults.take(path)
+        if fault is not None and fault.delay > 0:  # a hung upstream: answer (normally, unless told) only later
+            await asyncio.sleep(fault.delay)
+            if fault.body is None and not fault.drop and fault.status < 400:
+                fault = None
         if fault is not None and fault.drop:
             promised = [(b"content-type", b"application/json"), (b"content-length", b"4096")]
             await send({"type": "http.response.start", "status": 200, "headers": promised})
             await send({"type": "http.response.body", "body": b'{"accounts":[{"id":"50', "more_body": True})
             return
         if fault is not None:
-            headers = {"retry-after": f"{fault.retry_after:g}"} if fault.retry_after is not None else None
+            hint = fault.retry_after_header()
+            headers = {"retry-after": hint} if hint is not None else None
+            if fault.body is not None:  # a raw answer: an HTML error page, malformed or wrong-shape JSON
+                raw = Response(fault.body, status_code=fault.status, media_type=fault.content_type, headers=headers)
+                await raw(scope, receive, send)
+                return
             await _error(FinicityAPIError(fault.status, fault.code, fault.message), headers)(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}

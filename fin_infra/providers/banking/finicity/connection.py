@@ -30,7 +30,7 @@ from fin_infra.banking.exceptions import BankingError, BankingProviderError, Inv
 from fin_infra.providers.banking.finicity import errors
 from fin_infra.providers.banking.finicity.auth import PartnerToken
 from fin_infra.providers.banking.finicity.settings import FinicitySettings
-from fin_infra.providers.banking.teller.errors import retry_after_seconds
+from fin_infra.providers.retry_after import retry_after_header
 
 log = logging.getLogger("fin_infra.providers.finicity")
 
@@ -208,7 +208,7 @@ class FinicityConnection:
                 await asyncio.sleep(delay)
                 continue
             if retry and response.status_code in _RETRY_STATUSES:
-                hinted = retry_after_seconds(response.headers)
+                hinted = retry_after_header(response.headers)
                 delay = hinted if hinted is not None else self._backoff(attempt)
                 if self._can_retry(attempt, delay, deadline):
                     log.info("Finicity %s %s answered %s; retrying in %.2fs", method, path, response.status_code, delay)

@@ -32,7 +32,7 @@ from fin_infra.banking.exceptions import (
     ProviderUnavailableError,
     RateLimitError,
 )
-from fin_infra.providers.banking.teller.errors import retry_after_seconds
+from fin_infra.providers.retry_after import retry_after_header
 
 PROVIDER = "finicity"
 
@@ -189,7 +189,7 @@ def error_from_response(
         code,
         message or response.reason_phrase,
         request_id=response.headers.get("x-request-id") or response.headers.get("x-mastercard-request-id"),
-        retry_after=retry_after_seconds(response.headers),
+        retry_after=retry_after_header(response.headers),
         not_found=not_found,
     )
 
