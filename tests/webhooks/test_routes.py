@@ -250,3 +250,21 @@ async def test_schema_names_the_signature_headers(client: httpx.AsyncClient) -> 
         operation = paths[path]["post"]
         assert [p["name"] for p in operation["parameters"]] == [name]
         assert "application/json" in operation["requestBody"]["content"]
+
+
+async def test_a_repeated_delivery_reaches_only_repeatable_handlers(
+    client: httpx.AsyncClient, webhooks: Webhooks, signing_key: SigningKey
+) -> None:
+    # Plaid signs the body and the second: two genuine "updates available" notices for one item in one second
+    # are byte-identical. A refresh handler (a sync) must see both; a one-off handler sees one.
+    refreshes: list[str] = []
+    once: list[str] = []
+    webhooks.add_handler(lambda e: refreshes.append(e.delivery_id), "TRANSACTIONS", repeatable=True)
+    webhooks.add_handler(lambda e: once.append(e.delivery_id), "TRANSACTIONS")
+
+    body, headers = plaid_request(signing_key)
+    for expected in ("accepted", "duplicate"):
+        response = await client.post("/banking/webhooks/plaid", content=body, headers=headers)
+        assert response.status_code == 200 and response.json() == {"status": expected}
+    assert len(refreshes) == 2 and len(set(refreshes)) == 1
+    assert len(once) == 1

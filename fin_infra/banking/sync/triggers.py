@@ -61,11 +61,12 @@ class InProcessRunner:
 
 
 def _on_transactions(webhooks: Webhooks, handler: Callable[[WebhookEvent], Awaitable[None]]) -> None:
+    # Repeatable: a refresh is safe twice, and a repeat of a Plaid notice may be a genuine second change.
     for code in PLAID_CODES:
-        webhooks.add_handler(handler, "TRANSACTIONS", code, provider="plaid")
-    webhooks.add_handler(handler, TELLER_TYPE, provider="teller")
+        webhooks.add_handler(handler, "TRANSACTIONS", code, provider="plaid", repeatable=True)
+    webhooks.add_handler(handler, TELLER_TYPE, provider="teller", repeatable=True)
     for kind in MX_TYPES:
-        webhooks.add_handler(handler, kind, "member_data_updated", provider="mx")
+        webhooks.add_handler(handler, kind, "member_data_updated", provider="mx", repeatable=True)
 
 
 def sync_on_webhooks(

@@ -73,6 +73,7 @@ class _Registration:
     code: str | None
     provider: str | None
     handler: Handler
+    repeatable: bool = False
 
     def matches(self, event: WebhookEvent) -> bool:
         if self.provider is not None and self.provider != event.provider:
@@ -154,12 +155,20 @@ class Webhooks:
         self._plaid = PlaidWebhookVerifier(keys)
 
     def on(
-        self, webhook_type: str, webhook_code: str | None = None, *, provider: str | None = None
+        self,
+        webhook_type: str,
+        webhook_code: str | None = None,
+        *,
+        provider: str | None = None,
+        repeatable: bool = False,
     ) -> Callable[[H], H]:
         """Decorator: call the function for events of ``webhook_type`` (``"*"``: all) and ``webhook_code`` (None: any).
 
         Matching ignores case. ``provider`` (``"plaid"``/``"teller"``/``"finicity"``/``"mx"``) narrows it to one
-        provider.
+        provider. ``repeatable=True``: the handler is safe to run twice (it only starts a refresh, such as a sync),
+        so it also gets a delivery that repeats one already handled. Plaid signs only the body and the second it
+        was sent, so two genuine "updates available" notices for one item in one second look exactly like a
+        replay; a refresh handler must not miss the second one.
         """
         if not webhook_type:
             raise ValueError("webhook_type is required ('*' matches every type)")
@@ -167,27 +176,35 @@ class Webhooks:
             raise ValueError("provider must be 'plaid', 'teller', 'finicity', 'mx' or None")
 
         def register(handler: H) -> H:
-            self.add_handler(handler, webhook_type, webhook_code, provider=provider)
+            self.add_handler(handler, webhook_type, webhook_code, provider=provider, repeatable=repeatable)
             return handler
 
         return register
 
     def add_handler(
-        self, handler: Handler, webhook_type: str, webhook_code: str | None = None, *, provider: str | None = None
+        self,
+        handler: Handler,
+        webhook_type: str,
+        webhook_code: str | None = None,
+        *,
+        provider: str | None = None,
+        repeatable: bool = False,
     ) -> None:
         """`on` without the decorator."""
-        self._handlers.append(
-            _Registration(webhook_type.upper(), webhook_code.upper() if webhook_code else None, provider, handler)
-        )
+        code = webhook_code.upper() if webhook_code else None
+        self._handlers.append(_Registration(webhook_type.upper(), code, provider, handler, repeatable))
 
-    def handlers_for(self, event: WebhookEvent) -> list[Handler]:
-        """The handlers ``event`` will be given to, in registration order."""
-        return [r.handler for r in self._handlers if r.matches(event)]
+    def handlers_for(self, event: WebhookEvent, *, repeat: bool = False) -> list[Handler]:
+        """The handlers ``event`` will be given to, in registration order (``repeat``: only the repeatable ones)."""
+        return [r.handler for r in self._handlers if r.matches(event) and (r.repeatable or not repeat)]
 
-    async def dispatch(self, event: WebhookEvent) -> int:
-        """Run every matching handler; returns how many ran without raising (exceptions are logged)."""
-        handlers = self.handlers_for(event)
-        if not handlers:
+    async def dispatch(self, event: WebhookEvent, *, repeat: bool = False) -> int:
+        """Run every matching handler; returns how many ran without raising (exceptions are logged).
+
+        ``repeat``: the delivery repeats one already handled; only handlers registered ``repeatable`` run.
+        """
+        handlers = self.handlers_for(event, repeat=repeat)
+        if not handlers and not repeat:
             log.info("%s webhook %s/%s has no handler", event.provider, event.type, event.code)
         succeeded = 0
         for handler in handlers:

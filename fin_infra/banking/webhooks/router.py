@@ -156,8 +156,15 @@ def build_webhook_router(
             log.warning("verified %s webhook has no JSON object with a type; ignored", provider)
             return Response(dumpb({"status": "ignored"}), media_type="application/json")
         if not await webhooks.replay_store.add_if_new(event.delivery_id, ttl):
-            log.info("%s webhook %s/%s is a replay; ignored", provider, event.type, event.code)
-            return Response(dumpb({"status": "duplicate"}), media_type="application/json")
+            # A repeat reaches only refresh handlers (safe twice; a sync coalesces with the one running).
+            repeatable = bool(webhooks.handlers_for(event, repeat=True))
+            log.info("%s webhook %s/%s repeats a delivery; %s", provider, event.type, event.code,
+                     "only refresh handlers run" if repeatable else "ignored")
+            return Response(
+                dumpb({"status": "duplicate"}),
+                media_type="application/json",
+                background=BackgroundTask(webhooks.dispatch, event, repeat=True) if repeatable else None,
+            )
         return Response(
             dumpb({"status": "accepted"}),
             media_type="application/json",
