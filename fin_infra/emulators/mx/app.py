@@ -315,6 +315,10 @@ class _Gate:
         if self.backend.faults.latency > 0:
             await asyncio.sleep(self.backend.faults.latency)
         fault = self.backend.faults.take(path)
+        if fault is not None and fault.delay > 0:  # a hung upstream: answer (normally, unless told) only later
+            await asyncio.sleep(fault.delay)
+            if fault.body is None and not fault.drop and fault.status < 400:
+                fault = None
         if fault is not None and fault.drop:
             # Promise a body, send part of it and stop: uvicorn then closes the connection mid-response.
             promised = [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", b"4096")]
@@ -325,8 +329,12 @@ class _Gate:
         if problem is None:
             await self.app(scope, receive, send)
             return
-        retry = fault.retry_after if fault is not None else None
-        headers = {"retry-after": f"{retry:g}"} if retry is not None else None
+        hint = fault.retry_after_header() if fault is not None else None
+        headers = {"retry-after": hint} if hint is not None else None
+        if fault is not None and fault.body is not None:  # a raw answer: an HTML page, malformed or wrong-shape JSON
+            raw = Response(fault.body, status_code=fault.status, media_type=fault.content_type, headers=headers)
+            await raw(scope, receive, send)
+            return
         await _error(problem, headers)(scope, receive, send)
 
     def _check(self, scope: Scope) -> MXAPIError | None:

@@ -27,7 +27,7 @@ import httpx
 from fin_infra import __version__, _sync
 from fin_infra.providers.banking.mx import errors
 from fin_infra.providers.banking.mx.settings import MXSettings
-from fin_infra.providers.banking.teller.errors import retry_after_seconds
+from fin_infra.providers.retry_after import retry_after_header
 
 log = logging.getLogger("fin_infra.providers.mx")
 
@@ -167,7 +167,7 @@ class MXConnection:
                 return response
             error = errors.error_from_response(response, missing=missing)
             if retry and response.status_code in _RETRY_STATUSES:
-                hinted = retry_after_seconds(response.headers)
+                hinted = retry_after_header(response.headers)
                 delay = hinted if hinted is not None else self._backoff(attempt)
                 if self._can_retry(attempt, delay, deadline):
                     log.info("MX %s %s answered %s; retrying in %.2fs", method, _shape(path), response.status_code,
