@@ -25,6 +25,7 @@ from fin_infra.providers.base import BankingProvider
 from fin_infra.providers.registry import build_provider
 
 if TYPE_CHECKING:
+    from fin_infra.banking.background.protocol import BackgroundJobs
     from fin_infra.storage.connection_store import ConnectionStore
 
 
@@ -48,6 +49,7 @@ def add_banking(
     providers: Sequence[str | BankingProvider] | None = None,
     encryption_keys: str | None = None,
     migrate: bool = True,
+    jobs: str | BackgroundJobs | None = None,
     **provider_options: Any,
 ) -> BankingProvider:
     """Mount the banking API on ``app`` and return its provider.
@@ -81,6 +83,9 @@ def add_banking(
     chosen by the ``provider`` field of ``/link`` and ``/exchange`` (default: the first). Tokens are
     encrypted with ``FIN_INFRA_ENCRYPTION_KEYS`` (or ``encryption_keys=``); migrations run at startup
     unless ``migrate=False`` (then startup checks the schema is current). See `fin_infra.banking.connections`.
+    Ledger syncs (after an exchange, on webhooks, ``POST {prefix}/connections/{id}/sync``) run in the app's
+    process, unless ``jobs`` (a PostgreSQL URL, or a `BackgroundJobs`; default ``FIN_INFRA_JOBS_URL``) sends
+    them to a queue that ``python -m fin_infra worker`` processes run (the ``jobs`` extra; `fin_infra.jobs`).
 
         >>> app = FastAPI()
         >>> banking = add_banking(app, provider="sandbox", database_url="sqlite:///history.db")
@@ -90,6 +95,7 @@ def add_banking(
     if connections is not None or current_user is not None or providers is not None:
         return _add_connections_mode(
             app,
+            jobs=jobs,
             providers=list(providers) if providers is not None else [provider],
             connections=connections,
             current_user=current_user,
@@ -108,6 +114,8 @@ def add_banking(
             offline_docs=offline_docs,
             provider_options=provider_options,
         )
+    if jobs is not None:
+        raise ValueError("jobs= queues ledger syncs, which connections mode keeps: add connections= and current_user=")
     instance = provider if isinstance(provider, BankingProvider) else build_provider(provider, **provider_options)
     if store is not None and database_url is not None:
         raise ValueError("give add_banking either store= or database_url=, not both")
@@ -175,6 +183,7 @@ def _add_connections_mode(
     transactions_cache: TransactionCache | None,
     offline_docs: bool,
     provider_options: dict[str, Any],
+    jobs: str | BackgroundJobs | None,
 ) -> BankingProvider:
     from fin_infra.banking.connections import mount
     from fin_infra.banking.connections.webhooks import track_health
@@ -220,6 +229,7 @@ def _add_connections_mode(
         history_store=store,
         track_balances=track_balances,
         migrate=migrate,
+        jobs=mount.open_jobs(jobs),
     )
     app.include_router(mounted.router, include_in_schema=include_in_schema)
     doc_routes = list(mounted.router.routes)
@@ -230,7 +240,7 @@ def _add_connections_mode(
             from fin_infra.banking.sync.triggers import sync_on_webhooks
 
             sync_on_webhooks(webhooks, mounted.ledger.sync, find=connection_store.find_by_item,
-                             runner=mounted.ledger.runner)
+                             runner=mounted.ledger.runner, jobs=mounted.ledger.jobs)
         verifier_provider = instances.get("plaid", first)
         webhook_router = build_webhook_router(webhooks, prefix=prefix, tags=tags, provider=verifier_provider)
         app.include_router(webhook_router, include_in_schema=include_in_schema)

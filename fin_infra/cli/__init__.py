@@ -4,6 +4,8 @@
     fin-infra keys new
     fin-infra history prune --older-than-days 730
     fin-infra emulators teller --port 8443
+    fin-infra worker --concurrency 8
+    fin-infra jobs status
 
 Each command group is a small module in this package with a ``register(subcommands)`` hook that adds
 its parser and sets ``handler`` (a function ``(args) -> exit code``) as the parser default. To add a
@@ -26,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fin_infra.crypto.cli",
     "fin_infra.cli.history",
     "fin_infra.cli.emulators",
+    "fin_infra.jobs.cli",
 )
 
 

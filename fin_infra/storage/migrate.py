@@ -16,6 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 
+from fin_infra.storage.jobs_schema import apply_jobs_schema
 from fin_infra.storage.tables import VERSION_TABLE
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ async def upgrade(db: Database, revision: str = "head") -> None:
             if db.schema:
                 await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{db.schema}"'))
         await conn.run_sync(run_migrations, revision)
+        if revision == "head":  # the jobs extra installed after the last migration: its schema now
+            await conn.run_sync(apply_jobs_schema)
 
 
 async def current_revision(db: Database) -> str | None:

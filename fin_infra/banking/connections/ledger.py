@@ -1,9 +1,9 @@
 """Connections mode's ledger: every connection synced into fin-infra's database after its exchange and on
-request (``POST {prefix}/connections/{id}/sync``), in the background of the process; its sync state shown
-with the connection.
+request (``POST {prefix}/connections/{id}/sync``), in the background (`BackgroundJobs`: the process's own
+event loop by default, a job queue with ``add_banking(..., jobs=...)``); its sync state shown with the connection.
 
     ledger = attach_ledger(service)   # None when the connection store is not a SQL database
-    ledger.start(record.id, "exchange")
+    await ledger.start(record.id, "exchange")
     await ledger.status(record.id)    # ConnectionSync: last_synced_at, the current / last run
 
 The data routes answer transactions (`LedgerQueries`: the same filters, sort and paging as the
@@ -16,6 +16,7 @@ import asyncio
 import datetime as dt
 from typing import Any
 
+from fin_infra.banking.background.protocol import BackgroundJobs
 from fin_infra.banking.connections.models import ConnectionSync, SyncRunInfo
 from fin_infra.banking.connections.paging import tagged
 from fin_infra.banking.connections.service import ConnectionService
@@ -24,23 +25,29 @@ from fin_infra.models import Balance
 from fin_infra.storage import Database
 from fin_infra.storage.records import ConnectionRecord
 
+PURGE_WAIT = 120.0  # seconds a purge waits for the connection's running sync (in any process) to end
+
 
 class ConnectionsLedger:
-    """The ledger of connections mode: a `LedgerSync` on the connections' database, runs in the process."""
+    """The ledger of connections mode: a `LedgerSync` on the connections' database; syncs go to ``jobs``
+    (default: `InProcessJobs`, tasks of this process)."""
 
-    def __init__(self, service: ConnectionService, database: Database) -> None:
+    def __init__(self, service: ConnectionService, database: Database, jobs: BackgroundJobs | None = None) -> None:
+        from fin_infra.banking.background.inprocess import InProcessJobs
         from fin_infra.banking.sync.runner import LedgerSync
         from fin_infra.banking.sync.triggers import InProcessRunner
 
         self.sync = LedgerSync(database, connections=service)
         self.runner = InProcessRunner()
+        self.jobs: BackgroundJobs = jobs if jobs is not None else InProcessJobs(self.sync, self.runner)
         from fin_infra.banking.sync.queries import LedgerQueries
 
         self.queries = LedgerQueries(self.sync.store)
 
-    def start(self, connection_id: str, trigger: str) -> asyncio.Task[Any]:
-        """Sync the connection in the background; one already running for it runs once more instead."""
-        return self.runner.submit(self.sync.sync(connection_id, trigger=trigger), f"sync {connection_id}")
+    async def start(self, connection_id: str, trigger: str) -> bool:
+        """Sync the connection in the background; False when coalesced with a sync already waiting for it
+        (or running it: that one runs once more)."""
+        return await self.jobs.enqueue_sync(connection_id, trigger=trigger)
 
     async def status(self, connection_id: str) -> ConnectionSync:
         await self.sync.database.ensure_schema()
@@ -92,22 +99,35 @@ class ConnectionsLedger:
             await asyncio.gather(*mine, return_exceptions=True)
 
     async def purge(self, connection_id: str) -> None:
-        """Delete everything the ledger keeps for the connection (rows, staging, accounts, state, runs)."""
+        """Delete everything the ledger keeps for the connection (rows, staging, accounts, state, runs), holding
+        its sync lock: a sync running on a worker elsewhere ends first, and none starts meanwhile."""
         from sqlalchemy import delete
 
         from fin_infra.storage import ledger_tables as t
 
         await self.sync.database.ensure_schema()
-        async with self.sync.database.engine().begin() as conn:
-            for table in (t.ledger_transactions, t.ledger_staged, t.ledger_accounts, t.ledger_state, t.sync_runs):
-                await conn.execute(delete(table).where(table.c.connection_id == connection_id))
+        deadline = asyncio.get_running_loop().time() + PURGE_WAIT
+        while True:
+            async with self.sync.lock.hold(connection_id) as held:
+                if held or asyncio.get_running_loop().time() > deadline:
+                    async with self.sync.database.engine().begin() as conn:
+                        for table in (t.ledger_transactions, t.ledger_staged, t.ledger_accounts, t.ledger_state,
+                                      t.sync_runs):
+                            await conn.execute(delete(table).where(table.c.connection_id == connection_id))
+                    return
+            await asyncio.sleep(0.2)
+
+    async def start_jobs(self) -> None:
+        """Open the job engine (startup)."""
+        await self.jobs.start()
 
     async def aclose(self) -> None:
-        """Let the background syncs finish (shutdown)."""
+        """Let this process's background syncs finish, then close the job engine (shutdown)."""
         await self.runner.drain()
+        await self.jobs.aclose()
 
 
-def attach_ledger(service: ConnectionService) -> ConnectionsLedger | None:
+def attach_ledger(service: ConnectionService, jobs: BackgroundJobs | None = None) -> ConnectionsLedger | None:
     """The ledger in the connection store's database; None for a store without one (no ledger routes)."""
     database = getattr(service.store, "database", None)
-    return ConnectionsLedger(service, database) if isinstance(database, Database) else None
+    return ConnectionsLedger(service, database, jobs) if isinstance(database, Database) else None

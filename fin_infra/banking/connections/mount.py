@@ -9,6 +9,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from fin_infra.banking.background.protocol import BackgroundJobs
+from fin_infra.banking.background.settings import JOBS_URL_ENV
 from fin_infra.banking.connections.ledger import ConnectionsLedger, attach_ledger
 from fin_infra.banking.connections.routes import build_connections_router
 from fin_infra.banking.connections.service import ConnectionService
@@ -51,6 +53,18 @@ def open_connection_store(connections: str | ConnectionStore | None) -> Connecti
     return SQLConnectionStore(url)  # owns its Database: closing the store closes the pools
 
 
+def open_jobs(jobs: str | BackgroundJobs | None) -> BackgroundJobs | None:
+    """The job engine for ``jobs`` (a PostgreSQL URL or an engine), else ``FIN_INFRA_JOBS_URL``; None: in-process."""
+    if jobs is not None and not isinstance(jobs, str):
+        return jobs
+    url = (jobs or os.environ.get(JOBS_URL_ENV, "")).strip()
+    if not url:
+        return None
+    from fin_infra.banking.background.queue import ProcrastinateJobs
+
+    return ProcrastinateJobs(url)
+
+
 @dataclass
 class Mounted:
     router: APIRouter
@@ -71,9 +85,12 @@ def mount(
     history_store: BalanceStore,
     track_balances: bool,
     migrate: bool,
+    jobs: BackgroundJobs | None = None,
 ) -> Mounted:
     service = ConnectionService(store, providers, keys, history=history_store)
-    ledger = attach_ledger(service)
+    ledger = attach_ledger(service, jobs)
+    if jobs is not None and ledger is None:
+        raise ValueError("jobs= queues ledger syncs: it needs connections in a SQL database (sqlite:// or postgresql://)")
 
     async def balance_store() -> BalanceStore:  # async: a plain def would cost a thread-pool hop per request
         return history_store
@@ -89,6 +106,11 @@ def mount(
     )
 
     async def startup() -> None:
+        await check_schema()
+        if ledger is not None:
+            await ledger.start_jobs()
+
+    async def check_schema() -> None:
         if migrate:
             await store.create_schema()
             return

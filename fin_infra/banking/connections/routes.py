@@ -113,7 +113,7 @@ def build_connections_router(
     async def exchange(*, user_id: str = current, body: Annotated[ConnectionExchangeRequest, Body()]) -> Response:
         record, created = await service.exchange(user_id, body.provider, body.payload())
         if ledger is not None:  # the first sync (or, after a re-login, the next one) in the background
-            ledger.start(record.id, "exchange")
+            await ledger.start(record.id, "exchange")
         return _json({"connection": Connection.of(record)}, 201 if created else 200)
 
     @router.get(
@@ -191,7 +191,7 @@ def build_connections_router(
         )
         async def sync_connection(*, user_id: str = current, connection_id: ConnectionIdPath) -> Response:
             record = await service.get(user_id, connection_id, fresh=True)  # another user's id: 404
-            ledger.start(record.id, "manual")
+            await ledger.start(record.id, "manual")
             return _json({"connection_id": record.id, "sync": "started"}, 202)
 
     add_data_routes(

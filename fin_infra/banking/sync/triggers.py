@@ -19,9 +19,12 @@ import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fin_infra.banking.webhooks.registry import WebhookEvent, Webhooks
+
+if TYPE_CHECKING:
+    from fin_infra.banking.background.protocol import BackgroundJobs
 
 log = logging.getLogger("fin_infra.sync")
 
@@ -70,9 +73,11 @@ def _on_transactions(webhooks: Webhooks, handler: Callable[[WebhookEvent], Await
 
 
 def sync_on_webhooks(
-    webhooks: Webhooks, ledger: Any, *, find: FindConnection, runner: InProcessRunner | None = None
+    webhooks: Webhooks, ledger: Any, *, find: FindConnection, runner: InProcessRunner | None = None,
+    jobs: BackgroundJobs | None = None,
 ) -> InProcessRunner:
-    """On a transactions webhook, sync the connection of its item / enrollment in the background."""
+    """On a transactions webhook, sync the connection of its item / enrollment in the background: through
+    ``jobs`` when given (e.g. a queue for workers), else as a task of this process (``runner``)."""
     runner = runner or InProcessRunner()
 
     async def handle(event: WebhookEvent) -> None:
@@ -82,7 +87,11 @@ def sync_on_webhooks(
         if record is None:
             log.info("%s webhook for an item with no stored connection: ignored", event.provider)
             return
-        runner.submit(ledger.sync(record.id, trigger=f"webhook:{event.code or event.type}"), f"sync {record.id}")
+        trigger = f"webhook:{event.code or event.type}"
+        if jobs is not None:
+            await jobs.enqueue_sync(record.id, trigger=trigger)
+        else:
+            runner.submit(ledger.sync(record.id, trigger=trigger), f"sync {record.id}")
 
     _on_transactions(webhooks, handle)
     return runner
