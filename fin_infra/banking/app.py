@@ -16,6 +16,7 @@ from fin_infra import __version__
 from fin_infra.banking import history
 from fin_infra.banking.docs import mount_swagger_ui, serve_docs_offline
 from fin_infra.banking.history.stores import BalanceStore
+from fin_infra.banking.pages import ConnectPage, mount_pages, page_options
 from fin_infra.banking.query import TransactionCache, make_cache
 from fin_infra.banking.redaction import install_log_redaction
 from fin_infra.banking.routes import build_banking_router
@@ -48,6 +49,7 @@ def add_banking(
     providers: Sequence[str | BankingProvider] | None = None,
     encryption_keys: str | None = None,
     migrate: bool = True,
+    connect_page: bool | ConnectPage = False,
     **provider_options: Any,
 ) -> BankingProvider:
     """Mount the banking API on ``app`` and return its provider.
@@ -81,15 +83,20 @@ def add_banking(
     chosen by the ``provider`` field of ``/link`` and ``/exchange`` (default: the first). Tokens are
     encrypted with ``FIN_INFRA_ENCRYPTION_KEYS`` (or ``encryption_keys=``); migrations run at startup
     unless ``migrate=False`` (then startup checks the schema is current). See `fin_infra.banking.connections`.
+    ``connect_page=True`` (or a `ConnectPage`) also serves ``GET {prefix}/connect`` and ``GET {prefix}/overview``,
+    pages where the user connects banks through the providers' widgets and sees accounts, transactions and
+    balance charts (connections mode only; see `fin_infra.banking.pages`).
 
         >>> app = FastAPI()
         >>> banking = add_banking(app, provider="sandbox", database_url="sqlite:///history.db")
         >>> add_banking(app, providers=["teller", "plaid"], connections="sqlite:///app.db", current_user=get_user_id)
     """
     prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
+    pages = page_options(connect_page)
     if connections is not None or current_user is not None or providers is not None:
         return _add_connections_mode(
             app,
+            pages=pages,
             providers=list(providers) if providers is not None else [provider],
             connections=connections,
             current_user=current_user,
@@ -107,6 +114,11 @@ def add_banking(
             transactions_cache=transactions_cache,
             offline_docs=offline_docs,
             provider_options=provider_options,
+        )
+    if pages is not None:
+        raise ValueError(
+            "connect_page needs connections mode (connections= and current_user=): the page lists the current "
+            "user's connections and never holds a provider token"
         )
     instance = provider if isinstance(provider, BankingProvider) else build_provider(provider, **provider_options)
     if store is not None and database_url is not None:
@@ -158,6 +170,7 @@ def add_banking(
 def _add_connections_mode(
     app: FastAPI,
     *,
+    pages: ConnectPage | None,
     providers: list[str | BankingProvider | None],
     connections: str | ConnectionStore | None,
     current_user: Callable[..., Any] | None,
@@ -239,6 +252,8 @@ def _add_connections_mode(
     _mount_docs(app, doc_routes, prefix, first)
     if offline_docs:
         serve_docs_offline(app)
+    if pages is not None:
+        mount_pages(app, prefix=prefix, providers=instances, options=pages)
     closers = [*mounted.closers, store.aclose]
     if transactions_cache is not None:
         closers.append(transactions_cache.aclose)
