@@ -62,9 +62,9 @@ def create_connect_app(backend: TellerBackend) -> Starlette:
             known = enrollment(enrollment_id)
             if known is None:
                 return _error(404, "not_found", "This enrollment no longer exists. Connect the bank again.")
-            fixed = {"id": known[0], "name": data.INSTITUTIONS[known[0]]}
-            return JSONResponse({"title": f"Log in again to {fixed['name']}", "institutions": [fixed],
-                                 "institution": fixed, "hint": HINT, "mode": "update"})
+            own = {"id": known[0], "name": data.INSTITUTIONS[known[0]]}
+            return JSONResponse({"title": f"Log in again to {own['name']}", "institutions": [own],
+                                 "institution": own, "hint": HINT, "mode": "update"})
         listed = [{"id": k, "name": v} for k, v in data.INSTITUTIONS.items()]
         chosen = request.query_params.get("institution")
         fixed: dict[str, str] | None = next((i for i in listed if i["id"] == chosen), None)
