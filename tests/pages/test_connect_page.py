@@ -207,3 +207,10 @@ def test_remove_a_connection_with_the_apps_bearer_token(
         assert httpx.get(base + "/banking/connections", headers=ALICE).json()["count"] == 1
         assert len(plaid.backend.items) == 1  # removed at the provider too
         assert blocked == []
+
+
+def test_without_a_signed_in_user_the_page_says_so(browser: Any, page_app: FastAPI) -> None:
+    with serve(page_app) as base, offline_page(browser) as (page, blocked):
+        page.goto(base + "/banking/connect")  # no cookie, no token: the app's auth says nobody is signed in
+        expect(page.locator("#error")).to_have_text("Please sign in to this app first.", timeout=TIMEOUT)
+        assert blocked == []
