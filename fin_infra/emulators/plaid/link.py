@@ -25,7 +25,7 @@ from fin_infra.emulators.plaid.errors import PlaidAPIError
 from fin_infra.emulators.plaid.models import PlaidBackend
 
 BASE = "/link/v2/stable"
-HINT = f"Sandbox credentials: username {GOOD_USERNAME}, password {GOOD_PASSWORD}."
+HINT = f"Sandbox credentials: username \"{GOOD_USERNAME}\", password \"{GOOD_PASSWORD}\"."
 # OAuth banks need a redirect flow this stand-in doesn't play; the unhealthy ones are for API tests
 LISTED = [i for i in INSTITUTIONS if i not in OAUTH_INSTITUTIONS and i not in ("ins_132361", "ins_133402")]
 MAX_FIELD = 512

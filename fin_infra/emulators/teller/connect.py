@@ -26,7 +26,7 @@ from fin_infra.emulators.teller import data
 from fin_infra.emulators.teller.errors import EnrollmentError
 from fin_infra.emulators.teller.models import SANDBOX_PASSWORD, TellerBackend
 
-HINT = f"Sandbox credentials: username username, password {SANDBOX_PASSWORD}."
+HINT = f"Sandbox credentials: username \"username\", password \"{SANDBOX_PASSWORD}\"."
 MAX_FIELD = 256
 
 

@@ -5,6 +5,12 @@
 (function () {
   var P = window.finInfraPages;
   var NEGATIVE_TYPES = ["credit", "loan"];  // money owed: subtracted from net worth
+  var HISTORY_DAYS = 90;  // the charts' window
+  var since = (function () {
+    var d = new Date();
+    d.setDate(d.getDate() - HISTORY_DAYS);
+    return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
+  })();
   var page = 1;
   var accountNames = {};
 
@@ -82,7 +88,7 @@
           chartBox
         ]);
         list.appendChild(li);
-        pending.push(P.call("GET", "/balance-history" + P.query({ account_id: a.id, connection_id: a.connection_id })).then(function (h) {
+        pending.push(P.call("GET", "/balance-history" + P.query({ account_id: a.id, connection_id: a.connection_id, start_date: since })).then(function (h) {
           var points = h.history.map(function (p) { return [p.date, P.cents(p.balance)]; });
           histories.push({ sign: sign, points: points });
           chart(chartBox, accountNames[a.id], points);
@@ -122,7 +128,16 @@
           P.el("td", { class: "num " + (c < 0 ? "out" : "in"), "data-value": t.amount, text: P.money(t.amount, t.currency) })
         ]);
       }));
-      document.getElementById("txn-caption").textContent = data.total
+      var syncing = (data.connections || []).some(function (c) { return !c.last_synced_at && c.status === "ok"; });
+      if (syncing) {  // a bank connected a moment ago: its first sync is still reading its transactions
+        document.getElementById("transactions").dataset.syncing = "true";
+        setTimeout(loadTransactions, 1500);
+      } else {
+        delete document.getElementById("transactions").dataset.syncing;
+      }
+      document.getElementById("txn-caption").textContent = syncing && !data.total
+        ? "Reading your banks' transactions… (this takes a few seconds after connecting)"
+        : data.total
         ? "Transactions " + ((data.page - 1) * data.page_size + 1) + "–" + ((data.page - 1) * data.page_size + data.count) +
           " of " + data.total + " (page " + data.page + " of " + data.total_pages + ")"
         : "No transactions match.";
