@@ -35,7 +35,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from fin_infra.banking import add_banking
-from fin_infra.banking.history import DATABASE_URL_ENV, atrack_balances, open_balance_store
+from fin_infra.banking.history import DATABASE_URL_ENV, atrack_balances
 from fin_infra.banking.pages import ConnectPage
 from fin_infra.crypto import ENCRYPTION_KEYS_ENV, new_key
 from fin_infra.providers.banking.sandbox import DEMO_ACCESS_TOKEN, SandboxProvider
@@ -52,7 +52,6 @@ sandbox = SandboxProvider()
 # the tests never share a file; FIN_INFRA_DATABASE_URL chooses another database for the sandbox's history.
 _RUN_DIR = tempfile.mkdtemp(prefix="fin-infra-demo-")
 DATABASE_URL = os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{_RUN_DIR}/history.db"
-sandbox_history = open_balance_store(DATABASE_URL)
 
 # The providers' emulators, served on free ports of 127.0.0.1 for as long as the demo runs (stopped at shutdown).
 # (Each emulator server sets uvicorn's loggers up for itself as it starts, access log off: the demo's own
@@ -110,7 +109,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             {"account_id": account.id, "balance": balance, "date": day, "currency": account.currency}
             for day, balance in series
         ]
-    await atrack_balances(snapshots, store=sandbox_history)
+    await atrack_balances(snapshots, store=sandbox_history)  # the sandbox mount's store (see below)
     try:
         yield
     finally:
@@ -120,7 +119,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 app = FastAPI(title="fin-infra demo", lifespan=lifespan)
 # the pass-through API on the sandbox provider; track_balances: GET /banking/balances records today's snapshot
-add_banking(app, provider=sandbox, store=sandbox_history, track_balances=True)
+add_banking(app, provider=sandbox, database_url=DATABASE_URL, track_balances=True)
+sandbox_history = app.state.balance_store  # (the next add_banking sets app.state.balance_store to its own)
 # connections mode with the connect page, on the Plaid and Teller emulators
 add_banking(
     app,
