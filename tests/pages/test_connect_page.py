@@ -90,6 +90,7 @@ def test_connect_plaid_and_teller_through_their_widgets_offline_and_tokenless(
         expect(items.filter(has_text="First Gingham Credit Union")).to_contain_text("Through Plaid")
         expect(items.filter(has_text="Chase")).to_contain_text("Through Teller")
         expect(items.locator(".status")).to_have_text(["Connected", "Connected"])
+        expect(page.get_by_role("button", name="Connect with Teller")).to_be_focused()  # focus came back
 
         # what the server holds matches what the page shows
         rows = httpx.get(base + "/banking/connections", headers=ALICE).json()["connections"]

@@ -109,6 +109,12 @@ def test_overview_shows_the_json_routes_numbers_and_draws_the_charts(
         expect(page.locator("#transactions")).not_to_have_attribute("data-total", str(before))
         same_as({"min_amount": "20", "sort_by": "amount", "exclude_pending": "true", "sort_order": "desc"})
 
+        # every form control has a label, and each chart a text alternative
+        unlabelled = page.locator("input, select").evaluate_all(
+            "els => els.filter(e => !e.labels || e.labels.length === 0).map(e => e.id)")
+        assert unlabelled == []
+        assert all(c.get_attribute("aria-label") for c in page.locator(".chart").all())
+
         # the charts: one per account and net worth, each with every day of history, drawn (not blank)
         expect(page.locator(".chart canvas")).to_have_count(7)
         for row in page.locator(".account .chart").all():

@@ -7,6 +7,13 @@
   var LABELS = { plaid: "Plaid", teller: "Teller" };
   var loaded = {};
   var busy = false;
+  var opener = null;  // the button that opened the widget: keyboard focus goes back there (or to the list)
+
+  function refocus() {
+    var target = opener && document.contains(opener) ? opener : document.getElementById("list-title");
+    opener = null;
+    target.focus();
+  }
 
   function widgetFor(provider) {
     return (P.config.widgets || []).find(function (w) { return w.provider === provider; });
@@ -40,12 +47,14 @@
     } finally {
       setBusy(false);
       await refresh();
+      refocus();
     }
   }
 
   function cancelled(connection) {
     setBusy(false);
     P.say(connection ? "Reconnecting was cancelled." : "Connecting was cancelled.");
+    refocus();
   }
 
   // open the provider's widget for a link (create mode) or a reconnect link (update mode: `connection` given)
@@ -58,7 +67,9 @@
         token: link.link_token,
         onSuccess: function (publicToken) { exchange({ provider: "plaid", public_token: publicToken }, connection); },
         onExit: function (error) {
-          if (error) { setBusy(false); P.say(""); P.fail(P.words(error.error_code, error.display_message || error.error_message)); }
+          if (error) {
+            setBusy(false); P.say(""); P.fail(P.words(error.error_code, error.display_message || error.error_message)); refocus();
+          }
           else { cancelled(connection); }
         }
       }).open();
@@ -79,6 +90,7 @@
 
   async function start(provider, connection) {
     if (busy) { return; }
+    opener = document.activeElement;
     setBusy(true);
     P.fail("");
     P.say("Opening " + LABELS[provider] + "…");
