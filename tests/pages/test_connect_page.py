@@ -215,3 +215,21 @@ def test_without_a_signed_in_user_the_page_says_so(browser: Any, page_app: FastA
         page.goto(base + "/banking/connect")  # no cookie, no token: the app's auth says nobody is signed in
         expect(page.locator("#error")).to_have_text("Please sign in to this app first.", timeout=TIMEOUT)
         assert blocked == []
+
+
+def test_the_offline_sandbox_provider_connects_without_a_widget(browser: Any, tmp_path: Any) -> None:
+    from fin_infra.banking import add_banking
+    from tests.pages.conftest import current_user
+
+    app = FastAPI()
+    add_banking(app, providers=["sandbox"], connections=f"sqlite:///{tmp_path / 'sandbox.db'}",
+                current_user=current_user, connect_page=True)
+    with serve(app) as base, page_for(browser, base) as (page, blocked, _):
+        open_connect(page, base)
+        page.get_by_role("button", name="Connect a sandbox bank").click()
+        expect(page.locator(".connection .status")).to_have_text(["Connected"])
+        name = httpx.get(base + "/banking/connections", headers=ALICE).json()["connections"][0]["institution_name"]
+        expect(page.locator("#status")).to_have_text(f"Connected {name}.")
+        page.get_by_role("link", name="Overview").click()
+        expect(page.locator(".account").first).to_be_visible()
+        assert blocked == []

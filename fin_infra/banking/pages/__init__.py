@@ -117,7 +117,11 @@ def mount_pages(
     scripts = {name: url for name, p in providers.items() if (url := widget_script(p, options)) is not None}
     csp = content_security_policy(scripts, options.auth_script)
     assets = f"{prefix}/pages"
-    widgets = [{"provider": name, "script": url} for name, url in scripts.items() if name in SUPPORTED]
+    widgets: list[dict[str, str | None]] = [
+        {"provider": name, "script": url} for name, url in scripts.items() if name in SUPPORTED
+    ]
+    if "sandbox" in providers:  # the offline sandbox has no widget: its link carries a ready public token
+        widgets.append({"provider": "sandbox", "script": None})
 
     def render(template: str, request: Request) -> Response:
         root = request.scope.get("root_path", "")

@@ -4,7 +4,7 @@
 "use strict";
 (function () {
   var P = window.finInfraPages;
-  var LABELS = { plaid: "Plaid", teller: "Teller" };
+  var LABELS = { plaid: "Plaid", teller: "Teller", sandbox: "the sandbox" };
   var loaded = {};
   var busy = false;
   var opener = null;  // the button that opened the widget: keyboard focus goes back there (or to the list)
@@ -61,6 +61,11 @@
   async function openWidget(provider, link, connection) {
     var widget = widgetFor(provider);
     if (!widget) { throw new Error("This page can't open " + provider + "'s window."); }
+    if (provider === "sandbox") {  // no widget: the sandbox's link already holds a public token
+      if (!link.extra || !link.extra.public_token) { throw new Error("The sandbox has nothing to reconnect."); }
+      await exchange({ provider: "sandbox", public_token: link.extra.public_token }, connection);
+      return;
+    }
     await loadScript(widget.script);
     if (provider === "plaid") {
       window.Plaid.create({
@@ -99,7 +104,9 @@
         ? await P.call("POST", "/connections/" + encodeURIComponent(connection.id) + "/reconnect")
         : await P.call("POST", "/link", { provider: provider });
       await openWidget(provider, link, connection);
-      P.say(connection ? "Log in again in the " + LABELS[provider] + " window." : "Finish in the " + LABELS[provider] + " window.");
+      if (provider !== "sandbox") {
+        P.say(connection ? "Log in again in the " + LABELS[provider] + " window." : "Finish in the " + LABELS[provider] + " window.");
+      }
     } catch (e) {
       setBusy(false);
       P.say("");
@@ -166,7 +173,7 @@
     var buttons = document.getElementById("add-buttons");
     (P.config.widgets || []).forEach(function (w) {
       buttons.appendChild(P.el("button", { type: "button", id: "connect-" + w.provider,
-        text: "Connect with " + (LABELS[w.provider] || w.provider), onclick: function () { start(w.provider); } }));
+        text: w.provider === "sandbox" ? "Connect a sandbox bank" : "Connect with " + (LABELS[w.provider] || w.provider), onclick: function () { start(w.provider); } }));
     });
     if (!buttons.children.length) {
       buttons.appendChild(P.el("p", { text: "None of this app's providers has a connect window this page can open." }));
