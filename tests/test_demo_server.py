@@ -9,11 +9,15 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from fin_infra.providers.banking.sandbox import DEMO_ACCESS_TOKEN
+from tests.browser import browser, offline_page
+
+__all__ = ["browser"]  # the fixture, used by name
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,6 +72,32 @@ def test_docs_and_accounts_over_real_http(demo: tuple[str, subprocess.Popen[str]
     history = httpx.get(base + "/banking/balance-history", params={"account_id": account},
                         headers={"Authorization": f"Bearer {DEMO_ACCESS_TOKEN}"})
     assert history.status_code == 200 and history.json()["count"] > 0, "the demo seeds balance history"
+
+
+def test_a_newcomer_connects_a_sandbox_bank_and_sees_accounts_transactions_and_the_chart(
+    demo: tuple[str, subprocess.Popen[str]], browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    base, _ = demo
+    with offline_page(browser) as (page, blocked):
+        page.set_default_timeout(30_000)
+        page.goto(base + "/")
+        expect(page).to_have_url(base + "/my/connect")
+        page.get_by_role("button", name="Connect with Plaid").click()
+        frame = page.frame_locator("iframe[title^='Plaid Link']")
+        expect(frame.locator(".hint")).to_contain_text("user_good")  # the sandbox credentials are on the form
+        frame.locator("#username").fill("user_good")
+        frame.locator("#password").fill("pass_good")
+        frame.get_by_role("button", name="Continue").click()
+        expect(page.locator(".connection .status")).to_have_text(["Connected"])
+        page.get_by_role("link", name="Overview").click()
+        expect(page.locator(".account")).to_have_count(3)
+        expect(page.locator("#transactions tbody tr").first).to_be_visible()
+        chart = page.locator("#chart-networth")
+        expect(chart.locator("canvas")).to_have_count(1)
+        assert int(chart.get_attribute("data-points") or 0) > 60, "the demo fills 90 days of history"
+        assert blocked == []
 
 
 def test_access_log_never_shows_the_token(demo: tuple[str, subprocess.Popen[str]]) -> None:

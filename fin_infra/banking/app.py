@@ -16,6 +16,7 @@ from fin_infra import __version__
 from fin_infra.banking import history
 from fin_infra.banking.docs import mount_swagger_ui, serve_docs_offline
 from fin_infra.banking.history.stores import BalanceStore
+from fin_infra.banking.pages import ConnectPage, mount_pages, page_options
 from fin_infra.banking.query import TransactionCache, make_cache
 from fin_infra.banking.redaction import install_log_redaction
 from fin_infra.banking.routes import build_banking_router
@@ -50,6 +51,7 @@ def add_banking(
     encryption_keys: str | None = None,
     migrate: bool = True,
     jobs: str | BackgroundJobs | None = None,
+    connect_page: bool | ConnectPage = False,
     **provider_options: Any,
 ) -> BankingProvider:
     """Mount the banking API on ``app`` and return its provider.
@@ -86,16 +88,21 @@ def add_banking(
     Ledger syncs (after an exchange, on webhooks, ``POST {prefix}/connections/{id}/sync``) run in the app's
     process, unless ``jobs`` (a PostgreSQL URL, or a `BackgroundJobs`; default ``FIN_INFRA_JOBS_URL``) sends
     them to a queue that ``python -m fin_infra worker`` processes run (the ``jobs`` extra; `fin_infra.jobs`).
+    ``connect_page=True`` (or a `ConnectPage`) also serves ``GET {prefix}/connect`` and ``GET {prefix}/overview``,
+    pages where the user connects banks through the providers' widgets and sees accounts, transactions and
+    balance charts (connections mode only; see `fin_infra.banking.pages`).
 
         >>> app = FastAPI()
         >>> banking = add_banking(app, provider="sandbox", database_url="sqlite:///history.db")
         >>> add_banking(app, providers=["teller", "plaid"], connections="sqlite:///app.db", current_user=get_user_id)
     """
     prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
+    pages = page_options(connect_page)
     if connections is not None or current_user is not None or providers is not None:
         return _add_connections_mode(
             app,
             jobs=jobs,
+            pages=pages,
             providers=list(providers) if providers is not None else [provider],
             connections=connections,
             current_user=current_user,
@@ -116,6 +123,11 @@ def add_banking(
         )
     if jobs is not None:
         raise ValueError("jobs= queues ledger syncs, which connections mode keeps: add connections= and current_user=")
+    if pages is not None:
+        raise ValueError(
+            "connect_page needs connections mode (connections= and current_user=): the page lists the current "
+            "user's connections and never holds a provider token"
+        )
     instance = provider if isinstance(provider, BankingProvider) else build_provider(provider, **provider_options)
     if store is not None and database_url is not None:
         raise ValueError("give add_banking either store= or database_url=, not both")
@@ -166,6 +178,7 @@ def add_banking(
 def _add_connections_mode(
     app: FastAPI,
     *,
+    pages: ConnectPage | None,
     providers: list[str | BankingProvider | None],
     connections: str | ConnectionStore | None,
     current_user: Callable[..., Any] | None,
@@ -249,6 +262,8 @@ def _add_connections_mode(
     _mount_docs(app, doc_routes, prefix, first)
     if offline_docs:
         serve_docs_offline(app)
+    if pages is not None:
+        mount_pages(app, prefix=prefix, providers=instances, options=pages)
     closers = [*mounted.closers, store.aclose]
     if transactions_cache is not None:
         closers.append(transactions_cache.aclose)

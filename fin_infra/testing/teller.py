@@ -36,6 +36,7 @@ from fin_infra.emulators.teller.certs import (
     foreign_client_certificate,
     generate_certificates,
 )
+from fin_infra.emulators.teller.connect import create_connect_app
 from fin_infra.emulators.teller.models import SANDBOX_PASSWORD
 from fin_infra.emulators.teller.webhooks import SentWebhook
 from fin_infra.providers.banking.teller import TellerClient
@@ -50,6 +51,13 @@ class TellerEmulator:
         self.server = server
         self.backend = backend
         self.certs = certs
+        self.connect_server: EmulatorServer | None = None  # Teller Connect's stand-in, when served
+
+    @property
+    def connect_script_url(self) -> str | None:
+        """Where Teller Connect's stand-in script is served (``serve_teller_emulator(connect_widget=True)``):
+        give it to the connect page (``ConnectPage(widget_scripts={"teller": url})``)."""
+        return f"{self.connect_server.base_url}/connect/connect.js" if self.connect_server else None
 
     @property
     def base_url(self) -> str:
@@ -143,8 +151,12 @@ def serve_teller_emulator(
     latency: float = 0.0,
     today: Callable[[], dt.date] = dt.date.today,
     cert_dir: str | Path | None = None,
+    connect_widget: bool = False,
 ) -> Iterator[TellerEmulator]:
     """Serve a fresh emulator (new certificates, empty state) until the block ends.
+
+    ``connect_widget=True`` also serves Teller Connect's stand-in over plain HTTP on another free port
+    (``emulator.connect_script_url``; see `fin_infra.emulators.teller.connect`).
 
     Certificates go to ``cert_dir`` (default: a temporary directory removed afterwards).
     """
@@ -158,7 +170,13 @@ def serve_teller_emulator(
         tls = TLSConfig(certs.server_cert, certs.server_key, client_ca=certs.ca_cert, require_client_cert=False)
         with EmulatorServer(create_app(backend), host=host, port=port, tls=tls) as server:
             backend.base_url = server.base_url
-            yield TellerEmulator(server, backend, certs)
+            emulator = TellerEmulator(server, backend, certs)
+            if not connect_widget:
+                yield emulator
+                return
+            with EmulatorServer(create_connect_app(backend), host=host) as connect_server:
+                emulator.connect_server = connect_server
+                yield emulator
     finally:
         if own_dir:
             shutil.rmtree(directory, ignore_errors=True)

@@ -27,6 +27,7 @@ from fin_infra.emulators.plaid import validation
 from fin_infra.emulators.plaid.data import INSTITUTION_COUNTRIES, INSTITUTIONS
 from fin_infra.emulators.plaid.errors import PlaidAPIError, invalid_field, missing_fields
 from fin_infra.emulators.plaid.faults import HttpFaultMiddleware, HttpFaults
+from fin_infra.emulators.plaid.link import link_routes
 from fin_infra.emulators.plaid.models import PendingWebhook, PlaidBackend
 from fin_infra.emulators.plaid.responses import (
     account_json,
@@ -321,7 +322,9 @@ def create_app(backend: PlaidBackend) -> Starlette:
         return _json({**result, "request_id": request_id})
 
     paths = [Route(path, dispatch, methods=["POST"]) for path in HANDLERS]
-    app = Starlette(routes=[*paths, Route("/{rest:path}", dispatch, methods=["GET", "POST", "PUT", "DELETE"])])
+    # Link's stand-in (GET pages and a login form for browsers): see link.py
+    fallback = Route("/{rest:path}", dispatch, methods=["GET", "POST", "PUT", "DELETE"])
+    app = Starlette(routes=[*link_routes(backend), *paths, fallback])
     app.state.backend = backend
     # HTTP-level faults (raw answers, hangs, dropped connections) and the request record: see faults.py.
     app.state.http_faults = HttpFaults()

@@ -100,6 +100,7 @@ _DISPLAY = {
     "INSTITUTION_NOT_RESPONDING": "This financial institution is not currently responding to requests. We apologize "
     "for the inconvenience.",
     "INTERNAL_SERVER_ERROR": "Something went wrong. Please try again later.",
+    "INVALID_CREDENTIALS": "The provided credentials were not correct. Please try again.",
 }
 
 

@@ -1,0 +1,46 @@
+"""Stand-ins of the providers' connect widgets (Plaid Link, Teller Connect), served by the emulators.
+
+A page loads the stand-in's script exactly as it would load the provider's (same global, same entry points and
+callbacks): ``Plaid.create({token, onSuccess, onExit}).open()`` or ``TellerConnect.setup({applicationId,
+environment, onSuccess, onExit}).open()``. ``open()`` shows the emulator's login form in an iframe of the
+emulator's own origin (as the real widgets do); the form lists the sandbox's institutions and says the sandbox
+credentials, and the result comes back to the page through ``postMessage`` and the provider's callback.
+
+The files are plain JavaScript, HTML and CSS (no inline script or style: they work under a strict
+Content-Security-Policy); `asset` serves one of them.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+from starlette.responses import Response
+
+MEDIA_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+}
+# the frame is embedded by the page of any origin (as the providers' widgets are); it runs only its own files
+FRAME_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'none'"
+)
+NAMES = frozenset({"frame.html", "frame.js", "frame.css", "plaid-link.js", "teller-connect.js"})
+
+
+@cache
+def _read(name: str) -> bytes:
+    return resources.files(__package__).joinpath(name).read_bytes()
+
+
+def asset(name: str) -> Response:
+    """One of the widget files (404 for any other name)."""
+    if name not in NAMES:
+        return Response(status_code=404)
+    suffix = name[name.rindex("."):]
+    headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
+    if suffix == ".html":
+        headers["Content-Security-Policy"] = FRAME_CSP
+    return Response(_read(name), media_type=MEDIA_TYPES[suffix], headers=headers)
