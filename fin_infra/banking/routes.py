@@ -13,6 +13,7 @@ from starlette.responses import Response
 from fin_infra._json import dumpb
 from fin_infra.banking import history as history_module
 from fin_infra.banking import problems
+from fin_infra.banking.direct import direct
 from fin_infra.banking.history.stores import BalanceStore
 from fin_infra.banking.history.summary import summarize_history
 from fin_infra.banking.query import QueryError, TransactionCache, TransactionQueryParams
@@ -27,7 +28,7 @@ from fin_infra.banking.schemas import (
     LinkRequest,
     TransactionsResponse,
 )
-from fin_infra.banking.security import AccessToken, OptionalAccessToken
+from fin_infra.banking.security import AccessToken, OptionalAccessToken, require_access_token
 from fin_infra.models import Identity, LinkToken, TokenExchange
 from fin_infra.providers.base import BankingProvider
 from fin_infra.providers.dates import window_start
@@ -124,6 +125,7 @@ def build_banking_router(
         summary="The user's bank accounts",
         responses=_problem_docs(*PROVIDER_ERRORS),
     )
+    @direct(require_access_token)
     async def accounts(token: AccessToken) -> Response:
         items = await provider.get_accounts(token)
         await record(items)
@@ -143,6 +145,7 @@ def build_banking_router(
         openapi_extra={"x-fin-infra-rules": ["start_date <= end_date", "min_amount <= max_amount"]},
         responses=_problem_docs(*PROVIDER_ERRORS, "account_not_found"),
     )
+    @direct(require_access_token, params=("params", TransactionQueryParams), request_arg="request")
     async def transactions(
         request: Request, token: AccessToken, params: Annotated[TransactionQueryParams, Query()]
     ) -> Response:
