@@ -124,3 +124,24 @@ async def test_dependencies_the_app_adds_on_inclusion_still_run() -> None:
         assert (await client.get("/banking/transactions", headers=BEARER)).status_code == 403
         allowed = await client.get("/banking/accounts", headers={**BEARER, "x-staff": "yes"})
         assert allowed.status_code == 200
+
+
+def test_routes_added_to_the_app_document_as_an_included_router_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    import fin_infra.banking.app as banking_app
+    from fin_infra.banking.webhooks import Webhooks
+
+    def build() -> dict[str, Any]:
+        app = FastAPI()
+        add_banking(app, provider=SandboxProvider(), cache_url="memory://", webhooks=Webhooks(teller_secrets="whsec_x"))
+        return app.openapi()
+
+    ours = build()
+    with monkeypatch.context() as patched:
+        patched.setattr(
+            banking_app,
+            "include_routes",
+            lambda app, router, include_in_schema=True: app.include_router(router, include_in_schema=include_in_schema),
+        )
+        included = build()
+    assert ours == included
+    assert "/banking/transactions" in ours["paths"]
