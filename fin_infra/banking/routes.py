@@ -49,6 +49,12 @@ def _first_line(exc: BaseException) -> str:
 _problem_docs = problems.openapi_responses
 
 
+def _url_path(request: Request) -> str:
+    """``request.url.path`` without parsing the whole URL (the same text: Starlette escapes only these)."""
+    path: str = request.scope["path"]
+    return request.url.path if "?" in path or "#" in path or "\\" in path else path
+
+
 BODY_ERRORS = ("payload_too_large",)
 PROVIDER_ERRORS = (
     "missing_access_token",
@@ -154,7 +160,7 @@ def build_banking_router(
         except QueryError as exc:
             return problems.invalid_field(exc.field, exc.message)
         result = await provider.transaction_queries.run(token, query)
-        return Response(page_body(result, request.url.path), media_type="application/json")
+        return Response(page_body(result, _url_path(request)), media_type="application/json")
 
     @router.get(
         "/balances",
