@@ -19,6 +19,7 @@ from fin_infra.banking.history.stores import BalanceStore
 from fin_infra.banking.pages import ConnectPage, mount_pages, page_options
 from fin_infra.banking.query import TransactionCache, make_cache
 from fin_infra.banking.redaction import install_log_redaction
+from fin_infra.banking.route_copy import include_routes
 from fin_infra.banking.routes import build_banking_router
 from fin_infra.banking.startup import check_cache_settings, checked_history_schema
 from fin_infra.banking.webhooks import Webhooks, build_webhook_router
@@ -151,11 +152,11 @@ def add_banking(
         track_balances=track_balances,
         transactions_cache=transactions_cache,
     )
-    app.include_router(router, include_in_schema=include_in_schema)
+    include_routes(app, router, include_in_schema=include_in_schema)
     doc_routes = list(router.routes)
     if webhooks is not None:
         webhook_router = build_webhook_router(webhooks, prefix=prefix, tags=tags, provider=instance)
-        app.include_router(webhook_router, include_in_schema=include_in_schema)
+        include_routes(app, webhook_router, include_in_schema=include_in_schema)
         doc_routes += webhook_router.routes
         app.state.banking_webhooks = webhooks
     _mount_docs(app, doc_routes, prefix, instance)
@@ -244,7 +245,7 @@ def _add_connections_mode(
         migrate=migrate,
         jobs=mount.open_jobs(jobs),
     )
-    app.include_router(mounted.router, include_in_schema=include_in_schema)
+    include_routes(app, mounted.router, include_in_schema=include_in_schema)
     doc_routes = list(mounted.router.routes)
     first = next(iter(instances.values()))
     if webhooks is not None:
@@ -256,7 +257,7 @@ def _add_connections_mode(
                              runner=mounted.ledger.runner, jobs=mounted.ledger.jobs)
         verifier_provider = instances.get("plaid", first)
         webhook_router = build_webhook_router(webhooks, prefix=prefix, tags=tags, provider=verifier_provider)
-        app.include_router(webhook_router, include_in_schema=include_in_schema)
+        include_routes(app, webhook_router, include_in_schema=include_in_schema)
         doc_routes += webhook_router.routes
         app.state.banking_webhooks = webhooks
     _mount_docs(app, doc_routes, prefix, first)

@@ -118,5 +118,7 @@ def closest(name: str, known: Iterable[str]) -> str | None:
 
 def unknown_query(request: Request, known: frozenset[str]) -> list[tuple[str, str | None]]:
     """``(unknown name, closest known name)`` for each query parameter the route doesn't declare."""
+    if not request.scope.get("query_string"):
+        return []
     seen = dict.fromkeys(request.query_params.keys())
     return [(name, closest(name, known)) for name in seen if name not in known]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, cast
 
+import fastapi.routing
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
@@ -15,8 +17,21 @@ from starlette.responses import Response
 
 from fin_infra.banking import problems, request_guard
 from fin_infra.banking.connections.errors import ConnectionsError
+from fin_infra.banking.direct import direct_call
 from fin_infra.banking.exceptions import BankingProviderError, ProviderConfigurationError
 from fin_infra.banking.security import MissingAccessTokenError
+
+
+def _telemetry_reader() -> Callable[[], Any]:
+    """FastAPI's request telemetry (newer versions): while it records, requests take FastAPI's own path."""
+    try:
+        module = importlib.import_module("fastapi.telemetry")
+    except ImportError:  # pragma: no cover - older FastAPI
+        return lambda: None
+    return cast(Callable[[], Any], module.get_telemetry_data)
+
+
+get_telemetry_data = _telemetry_reader()
 
 log = logging.getLogger("fin_infra.banking")
 
@@ -28,7 +43,7 @@ class ProblemRoute(APIRoute):
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
+        handler = self.inner_handler()
 
         async def handle(request: Request) -> Response:
             try:
@@ -76,11 +91,41 @@ class ProblemRoute(APIRoute):
 
         return handle
 
+    def inner_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """What `get_route_handler` guards: FastAPI's handler (solving dependencies, calling the endpoint)."""
+        return super().get_route_handler()
+
 
 class BankingRoute(ProblemRoute):
     """`ProblemRoute` plus the input checks of `fin_infra.banking.request_guard`, run before FastAPI parses:
     unknown query parameters (422 naming the closest known one), and for routes with a JSON body a
     size cap (413), UTF-8 and a nesting limit (422)."""
+
+    def inner_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().inner_handler()
+        call = direct_call(self.endpoint)
+        route: Any = self
+        # FastAPI >= 0.16x builds an included route's handler with its inclusion (the app's extra dependencies,
+        # its overrides) in this context variable; older versions copy the route with them on inclusion.
+        context = getattr(fastapi.routing, "_effective_route_context_var", None)
+        included = context.get() if context is not None else None
+        if included is not None and getattr(included, "original_route", None) is self:
+            route = included
+        if call is None or not call.applies_to(route.dependant):
+            return handler
+        overrides = route.dependency_overrides_provider
+
+        async def direct(request: Request) -> Response:
+            # FastAPI's own path when an override or telemetry could make it differ (fin_infra.banking.direct)
+            if (overrides is None or not getattr(overrides, "dependency_overrides", None)) and (
+                get_telemetry_data() is None
+            ):
+                response = await call.call(request)
+                if response is not None:
+                    return response
+            return await handler(request)
+
+        return direct
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

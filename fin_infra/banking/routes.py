@@ -13,6 +13,7 @@ from starlette.responses import Response
 from fin_infra._json import dumpb
 from fin_infra.banking import history as history_module
 from fin_infra.banking import problems
+from fin_infra.banking.direct import direct
 from fin_infra.banking.history.stores import BalanceStore
 from fin_infra.banking.history.summary import summarize_history
 from fin_infra.banking.query import QueryError, TransactionCache, TransactionQueryParams
@@ -27,7 +28,7 @@ from fin_infra.banking.schemas import (
     LinkRequest,
     TransactionsResponse,
 )
-from fin_infra.banking.security import AccessToken, OptionalAccessToken
+from fin_infra.banking.security import AccessToken, OptionalAccessToken, require_access_token
 from fin_infra.models import Identity, LinkToken, TokenExchange
 from fin_infra.providers.base import BankingProvider
 from fin_infra.providers.dates import window_start
@@ -46,6 +47,12 @@ def _first_line(exc: BaseException) -> str:
 
 
 _problem_docs = problems.openapi_responses
+
+
+def _url_path(request: Request) -> str:
+    """``request.url.path`` without parsing the whole URL (the same text: Starlette escapes only these)."""
+    path: str = request.scope["path"]
+    return request.url.path if "?" in path or "#" in path or "\\" in path else path
 
 
 BODY_ERRORS = ("payload_too_large",)
@@ -124,6 +131,7 @@ def build_banking_router(
         summary="The user's bank accounts",
         responses=_problem_docs(*PROVIDER_ERRORS),
     )
+    @direct(require_access_token)
     async def accounts(token: AccessToken) -> Response:
         items = await provider.get_accounts(token)
         await record(items)
@@ -143,6 +151,7 @@ def build_banking_router(
         openapi_extra={"x-fin-infra-rules": ["start_date <= end_date", "min_amount <= max_amount"]},
         responses=_problem_docs(*PROVIDER_ERRORS, "account_not_found"),
     )
+    @direct(require_access_token, params=("params", TransactionQueryParams), request_arg="request")
     async def transactions(
         request: Request, token: AccessToken, params: Annotated[TransactionQueryParams, Query()]
     ) -> Response:
@@ -151,7 +160,7 @@ def build_banking_router(
         except QueryError as exc:
             return problems.invalid_field(exc.field, exc.message)
         result = await provider.transaction_queries.run(token, query)
-        return Response(page_body(result, request.url.path), media_type="application/json")
+        return Response(page_body(result, _url_path(request)), media_type="application/json")
 
     @router.get(
         "/balances",

@@ -47,6 +47,10 @@ class ProviderAccessToken(SecurityBase):
         request: Request,
         access_token: Annotated[str | None, Query(deprecated=True, description=_QUERY_DESCRIPTION)] = None,
     ) -> str | None:
+        return self.resolve(request, access_token)
+
+    def resolve(self, request: Request, access_token: str | None) -> str | None:
+        """The token of ``request`` (``access_token``: the query parameter's value), as the dependency resolves it."""
         header = request.headers.get("authorization")
         if header:
             scheme, _, credentials = header.partition(" ")

@@ -14,6 +14,7 @@ the token itself is never stored or logged.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -65,8 +66,14 @@ def token_prefix(provider: str, access_token: str) -> str:
 
 def cache_key(provider: str, access_token: str, start: dt.date, end: dt.date, account_id: str | None) -> str:
     """The cache key of one fetched range: token hash, then a hash of (start, end, account)."""
+    return token_prefix(provider, access_token) + _range_hash(start, end, account_id)
+
+
+@functools.lru_cache(maxsize=4096)
+def _range_hash(start: dt.date, end: dt.date, account_id: str | None) -> str:
+    # the same few ranges come back on every page of every user: hashed once (no token in this cache)
     fetch = json.dumps([start.isoformat(), end.isoformat(), account_id], ensure_ascii=True)
-    return token_prefix(provider, access_token) + hashlib.sha256(fetch.encode()).hexdigest()[:32]
+    return hashlib.sha256(fetch.encode()).hexdigest()[:32]
 
 
 def _prefix_of(key: str) -> str:

@@ -10,6 +10,7 @@ never carry the access token.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from fin_infra._json import dumpb
@@ -19,7 +20,17 @@ from fin_infra.banking.query.value import TransactionQuery
 
 def page_link(path: str, q: TransactionQuery, page: int) -> str:
     """The relative URL of page ``page`` of ``q``."""
-    return f"{path}?{urlencode(q.to_params(page=page))}"
+    return f"{path}?{_urlencode(q.to_params(page=page))}"
+
+
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _urlencode(params: dict[str, str]) -> str:
+    """``urlencode(params)``, text for text: a value made only of characters it never escapes (dates,
+    numbers, sort names: most of them) is written as it is, the rest through ``urlencode``."""
+    safe = _UNRESERVED.fullmatch
+    return "&".join(f"{k}={v}" if safe(k) and safe(v) else urlencode({k: v}) for k, v in params.items())
 
 
 def page_body(result: QueryResult, path: str) -> bytes:
@@ -41,5 +52,5 @@ def page_body(result: QueryResult, path: str) -> bytes:
         "start_date": q.start_date,
         "end_date": q.end_date,
     }
-    items = b",".join([result.index.json_of(i) for i in result.positions])
+    items = result.index.json_array_items(result.positions)
     return b'{"transactions":[' + items + b"]," + dumpb(rest)[1:]

@@ -76,7 +76,7 @@ class TellerClient(BankingProvider):
     """Teller (teller.io): mTLS with your application's certificate, HTTP Basic with the access token.
 
     One pooled HTTPS client per event loop, reused across calls; per-account calls (balances,
-    transactions of every account) run concurrently: at most ``max_connections`` requests at once (100,
+    transactions of every account) run concurrently: at most ``max_connections`` requests at once (256,
     over as many kept-alive connections) and at most ``max_concurrency`` for one access token (16). Idempotent
     reads retry on 429 / 5xx / connection errors with jittered exponential backoff within
     ``retry.total_timeout`` seconds. ``base_url`` and ``ca_bundle`` point it at an emulator or proxy.

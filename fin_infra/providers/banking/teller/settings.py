@@ -63,7 +63,9 @@ class TellerSettings:
     timeout: float = 30.0
     connect_timeout: float = 10.0
     max_concurrency: int = 16  # concurrent requests for one access token (one user's fan-out)
-    max_connections: int = 100  # concurrent requests, and pooled kept-alive connections, to the Teller host
+    # concurrent requests, and pooled kept-alive connections, to the Teller host: 256 lets 50 users' fan-outs
+    # over 3 accounts each (150 requests) go out in one wave; per_token keeps one user from taking them all
+    max_connections: int = 256
     page_size: int = 250
     account_cache_ttl: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
