@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from fin_infra.providers.banking.plaid import PlaidProvider
 from fin_infra.emulators.plaid.models import DEFAULT_CLIENT_ID, DEFAULT_SECRET
+from fin_infra.providers.banking.plaid import PlaidProvider
 from tests.sync.ledger_setup import Ledger
 
 
