@@ -1,11 +1,18 @@
 """Transaction pages from a 1,000,000-transaction ledger on PostgreSQL: ``python -m bench.ledger_queries``.
 
 One connection, 100 accounts, two years of transactions, loaded with COPY into a schema of its own (dropped
-afterwards). For the spec's use cases (large purchases, one merchant, one category, exclude pending), each a
-sorted page of 50 over the last 90 days, the p50 and p99 of `LedgerQueries.page` (SQL, through SQLAlchemy and
-asyncpg) are printed against the 10 ms p50 target, next to the pass-through path over the same rows: the
-in-memory query layer on the fetched range (`TransactionIndex`; its one-off build per fetched range shown too,
-the provider fetch itself not counted).
+afterwards), then vacuumed and analysed as autovacuum would leave it. For the spec's use cases (large purchases,
+one merchant, one category, exclude pending), each a sorted page of 50 over the last 90 days, the p50 and p99 of
+`LedgerQueries.page` (SQL, through SQLAlchemy and asyncpg) are printed against the 10 ms p50 target:
+
+- first ask: the exact total is counted (a new `LedgerQueries` each time: nothing remembered), as the first
+  request after a sync pays;
+- paging: pages 1-20 of the same query, the total remembered for the ledger's version (until the next sync).
+
+Next to them, the pass-through path over the same rows: the in-memory query layer on the fetched range
+(`TransactionIndex`; its one-off build per fetched range shown too, the provider fetch itself not counted).
+Every ledger page is checked against the in-memory answer. The same cases run on a SQLite file too
+(``FIN_INFRA_BENCH_LEDGER_SQLITE_ROWS``, default 100,000; 0 skips): figures only, the target is PostgreSQL's.
 """
 
 from __future__ import annotations
@@ -14,32 +21,50 @@ import asyncio
 import datetime as dt
 import os
 import random
+import sqlite3
 import statistics
 import sys
+import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 ROWS = int(os.environ.get("FIN_INFRA_BENCH_LEDGER_ROWS", "1000000"))
+SQLITE_ROWS = int(os.environ.get("FIN_INFRA_BENCH_LEDGER_SQLITE_ROWS", "100000"))
 URL = os.environ.get("FIN_INFRA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TARGET_P50 = 0.010
 TODAY = dt.date(2026, 6, 30)
+START = TODAY - dt.timedelta(days=89)
 MERCHANTS = ["Starbucks", "Whole Foods", "Shell", "Amazon", "Uber", "Netflix", "CVS", "Chipotle", "Target", "Comcast",
              *[f"Local Shop {i}" for i in range(190)]]
 CATEGORIES = [("Food and Drink", "Coffee Shop"), ("Shops", "Groceries"), ("Travel", "Gas"), ("Shops", "Online"),
-              ("Travel", "Taxi"), ("Service", "Streaming"), ("Healthcare", "Pharmacy"), ("Food and Drink", "Restaurants")]
+              ("Travel", "Taxi"), ("Service", "Streaming"), ("Healthcare", "Pharmacy"),
+              ("Food and Drink", "Restaurants")]
+CASES: dict[str, dict[str, Any]] = {
+    "large purchases": dict(min_amount=500, sort_by="amount", sort_order="desc"),
+    "one merchant": dict(merchant_name="starbucks"),
+    "one category": dict(category="Coffee Shop"),
+    "exclude pending": dict(exclude_pending=True, sort_by="merchant", sort_order="asc"),
+}
+FIRST_ASKS = 30
+PAGES = 20
+ROUNDS = 3
 
 
-def rows(connection_id: str) -> list[tuple[object, ...]]:
+def rows(connection_id: str, count: int = ROWS) -> list[tuple[object, ...]]:
     from fin_infra.banking.sync.query_keys import category_keys, merchant_key, size_key
 
     rng = random.Random(18)
     now = dt.datetime.now(dt.UTC)
-    out = []
-    for i in range(ROWS):
+    out: list[tuple[object, ...]] = []
+    for i in range(count):
         merchant = rng.choice(MERCHANTS)
         category = rng.choice(CATEGORIES)
-        amount = -Decimal(rng.randint(100, 250000)) / 100 if rng.random() < 0.93 else Decimal(rng.randint(1000, 400000)) / 100
+        spent = rng.random() < 0.93
+        amount = -Decimal(rng.randint(100, 250000)) / 100 if spent else Decimal(rng.randint(1000, 400000)) / 100
         day = TODAY - dt.timedelta(days=rng.randint(0, 729))
         pending = day > TODAY - dt.timedelta(days=2)
         out.append((connection_id, f"txn_{i:08d}", f"acc_{i % 100:03d}", amount, day, merchant.upper(), merchant,
@@ -49,73 +74,126 @@ def rows(connection_id: str) -> list[tuple[object, ...]]:
     return out
 
 
-async def main() -> int:
+async def _postgres(count: int) -> tuple[Any, Callable[[], Awaitable[None]]]:
     import asyncpg
 
-    from fin_infra.banking.query.index import TransactionIndex
-    from fin_infra.banking.query.value import TransactionQuery
-    from fin_infra.banking.sync.queries import LedgerQueries
     from fin_infra.banking.sync.sql import SQLLedgerStore
     from fin_infra.storage.ledger_tables import ledger_transactions
 
     schema = f"fi_bench_{uuid.uuid4().hex[:10]}"
     store = SQLLedgerStore(f"{URL}?schema={schema}")
     raw = await asyncpg.connect(URL, server_settings={"search_path": schema})
-    try:
-        await store.database.ensure_schema()
-        t0 = time.perf_counter()
-        data = rows("conn_bench")
-        columns = [c.name for c in ledger_transactions.columns]
-        await raw.copy_records_to_table(ledger_transactions.name, records=data, columns=columns)
-        await raw.execute(f"ANALYZE {ledger_transactions.name}")
-        print(f"loaded {ROWS:,} transactions (100 accounts, two years) in {time.perf_counter() - t0:.1f} s")
-        queries = LedgerQueries(store)
-        start = TODAY - dt.timedelta(days=89)
-        cases = {
-            "large purchases": dict(min_amount=500, sort_by="amount", sort_order="desc"),
-            "one merchant": dict(merchant_name="starbucks"),
-            "one category": dict(category="Coffee Shop"),
-            "exclude pending": dict(exclude_pending=True, sort_by="merchant", sort_order="asc"),
-        }
-        txns = [e.txn for e in await _range(store, start) if e.txn is not None]
-        t0 = time.perf_counter()
-        index = TransactionIndex(txns, start=start, end=TODAY)
-        build = time.perf_counter() - t0
-        print(f"pass-through path: {len(txns):,} transactions in the 90-day range; index build {build * 1000:.0f} ms "
-              "once per fetched range (the provider fetch not counted)")
-        worst = 0.0
-        for name, options in cases.items():
-            q = TransactionQuery.build(start, TODAY, page=2, page_size=50, **options)  # type: ignore[arg-type]
-            sql_times, memory_times = [], []
-            for _ in range(60):
-                t0 = time.perf_counter()
-                page = await queries.page(["conn_bench"], q)
-                sql_times.append(time.perf_counter() - t0)
-                t0 = time.perf_counter()
-                positions, total = index.page(q)
-                memory_times.append(time.perf_counter() - t0)
-            assert [t.id for t in page] == [index.transactions[i].id for i in positions] and page.total == total
-            p50, p99 = _pct(sql_times[10:], 50), _pct(sql_times[10:], 99)
-            m50 = _pct(memory_times[10:], 50)
-            worst = max(worst, p50)
-            print(f"{name:16s} total {page.total:6,}: ledger SQL p50 {p50 * 1000:6.2f} ms, p99 {p99 * 1000:6.2f} ms "
-                  f"(p50 / 10 ms target = {p50 / TARGET_P50:.2f}); pass-through in-memory p50 {m50 * 1000:6.2f} ms")
-        verdict = "met" if worst < TARGET_P50 else "MISSED"
-        print(f"worst p50 {worst * 1000:.2f} ms vs target {TARGET_P50 * 1000:.0f} ms: {verdict}")
-        return 0 if worst < TARGET_P50 else 1
-    finally:
+
+    async def drop() -> None:
         await raw.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         await raw.close()
         await store.aclose()
 
+    try:
+        await store.database.ensure_schema()
+        columns = [c.name for c in ledger_transactions.columns]
+        await raw.copy_records_to_table(ledger_transactions.name, records=rows("conn_bench", count), columns=columns)
+        await raw.execute(f"VACUUM ANALYZE {ledger_transactions.name}")
+    except BaseException:
+        await drop()
+        raise
+    return store, drop
 
-async def _range(store: object, start: dt.date) -> list[object]:
+
+async def _sqlite(count: int) -> tuple[Any, Callable[[], Awaitable[None]]]:
+    from fin_infra.banking.sync.sql import SQLLedgerStore
+    from fin_infra.storage.ledger_tables import ledger_transactions
+
+    folder = tempfile.TemporaryDirectory(prefix="fi_bench_")
+    path = Path(folder.name) / "ledger.db"
+    store = SQLLedgerStore(f"sqlite:///{path}")
+    await store.database.ensure_schema()
+    columns = [c.name for c in ledger_transactions.columns]
+    data = [(*r[:3], str(r[3]), r[4].isoformat(), *r[5:15], r[15].isoformat(), *r[16:])  # type: ignore[attr-defined]
+            for r in rows("conn_bench", count)]
+    conn = sqlite3.connect(path)
+    conn.executemany(f"INSERT INTO {ledger_transactions.name} ({', '.join(columns)}) "
+                     f"VALUES ({', '.join('?' * len(columns))})", data)
+    conn.execute("ANALYZE")
+    conn.commit()
+    conn.close()
+
+    async def drop() -> None:
+        await store.aclose()
+        folder.cleanup()
+
+    return store, drop
+
+
+async def bench(label: str, store: Any) -> tuple[float, float]:
+    from fin_infra.banking.query.index import TransactionIndex
+    from fin_infra.banking.query.value import TransactionQuery
+    from fin_infra.banking.sync.queries import LedgerQueries
+
+    txns = [e.txn for e in await _range(store, START) if e.txn is not None]
+    t0 = time.perf_counter()
+    index = TransactionIndex(txns, start=START, end=TODAY)
+    build = time.perf_counter() - t0
+    print(f"{label}: pass-through path: {len(txns):,} transactions in the 90-day range; index build "
+          f"{build * 1000:.0f} ms once per fetched range (the provider fetch not counted)")
+    worst = worst_first = 0.0
+    paging = LedgerQueries(store)
+    for name, options in CASES.items():
+        first, pages, memory = [], [], []
+        await LedgerQueries(store).page(["conn_bench"], TransactionQuery.build(START, TODAY, **options))  # warm-up
+        for i in range(FIRST_ASKS):
+            q = TransactionQuery.build(START, TODAY, page=1 + i % 2, page_size=50, **options)
+            t0 = time.perf_counter()
+            page = await LedgerQueries(store).page(["conn_bench"], q)
+            first.append(time.perf_counter() - t0)
+        for _ in range(ROUNDS):
+            for n in range(1, PAGES + 1):
+                q = TransactionQuery.build(START, TODAY, page=n, page_size=50, **options)
+                t0 = time.perf_counter()
+                page = await paging.page(["conn_bench"], q)
+                pages.append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                positions, total = index.page(q)
+                memory.append(time.perf_counter() - t0)
+                assert [t.id for t in page] == [index.transactions[i].id for i in positions] and page.total == total
+        f50, f99, p50, p99, m50 = _pct(first, 50), _pct(first, 99), _pct(pages, 50), _pct(pages, 99), _pct(memory, 50)
+        worst, worst_first = max(worst, p50), max(worst_first, f50)
+        print(f"  {name:16s} total {page.total:7,}: first ask p50 {f50 * 1000:6.2f} ms p99 {f99 * 1000:6.2f} ms "
+              f"(p50/10 ms = {f50 / TARGET_P50:.2f}); paging p50 {p50 * 1000:5.2f} ms p99 {p99 * 1000:6.2f} ms "
+              f"(p50/10 ms = {p50 / TARGET_P50:.2f}); pass-through in-memory p50 {m50 * 1000:5.2f} ms "
+              f"(ledger paging / in-memory = {p50 / m50:.1f}x)")
+    return worst, worst_first
+
+
+async def main() -> int:
+    print(f"loading {ROWS:,} transactions (100 accounts, two years) into PostgreSQL ...")
+    t0 = time.perf_counter()
+    store, drop = await _postgres(ROWS)
+    print(f"loaded in {time.perf_counter() - t0:.1f} s")
+    try:
+        worst, first = await bench(f"PostgreSQL, {ROWS:,} rows", store)
+    finally:
+        await drop()
+    for what, p50 in (("paging (total remembered)", worst), ("first ask (total counted)", first)):
+        verdict = "met" if p50 < TARGET_P50 else "MISSED"
+        print(f"PostgreSQL {what}: worst p50 {p50 * 1000:.2f} ms vs target {TARGET_P50 * 1000:.0f} ms "
+              f"(ratio {p50 / TARGET_P50:.2f}): {verdict}")
+    if SQLITE_ROWS:
+        store, drop = await _sqlite(SQLITE_ROWS)
+        try:
+            await bench(f"SQLite, {SQLITE_ROWS:,} rows (figures only)", store)
+        finally:
+            await drop()
+    return 0 if worst < TARGET_P50 else 1
+
+
+async def _range(store: Any, start: dt.date) -> list[Any]:
     from sqlalchemy import select
 
     from fin_infra.banking.sync.sql import entry_from_row
     from fin_infra.storage.ledger_tables import ledger_transactions as T
 
-    async with (await store.engine()).connect() as conn:  # type: ignore[attr-defined]
+    async with (await store.engine()).connect() as conn:
         result = await conn.execute(select(T).where(T.c.date >= start, T.c.date <= TODAY))
         return [entry_from_row(r) for r in result]
 

@@ -1,4 +1,5 @@
-"""The ledger's tables (migration 0003), in the same `MetaData` as the rest of fin-infra's storage.
+"""The ledger's tables (migration 0003; its query indexes: 0005), in the same `MetaData` as the rest of
+fin-infra's storage.
 
     fin_infra_ledger_transactions  one row per (connection, provider transaction id): our normalised fields,
                                    the provider's raw payload, ``removed`` (kept, never shown); a tombstone of
@@ -11,7 +12,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Date, Index, Integer, PrimaryKeyConstraint, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ColumnElement,
+    Date,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    and_,
+)
 
 from fin_infra.storage.tables import CONNECTION_ID_LENGTH, metadata
 from fin_infra.storage.types import ExactDecimal, UTCDateTime
@@ -56,10 +70,36 @@ ledger_transactions = Table(
     Column("category_keys", Text),  # "\x1f" + each category level + "\x1f": exact-match lookups
     PrimaryKeyConstraint("connection_id", "id", name=f"pk_{LEDGER_TRANSACTIONS}"),
     Index(f"ix_{LEDGER_TRANSACTIONS}_account_date", "connection_id", "account_id", "date"),
-    Index(f"ix_{LEDGER_TRANSACTIONS}_date", "connection_id", "removed", "date"),
-    Index(f"ix_{LEDGER_TRANSACTIONS}_size", "connection_id", "removed", "size_key"),
-    Index(f"ix_{LEDGER_TRANSACTIONS}_merchant", "connection_id", "removed", "merchant_key"),
 )
+
+
+def live_rows() -> ColumnElement[bool]:
+    """The rows every query reads (not removed, not a tombstone): the predicate of the query indexes, written
+    exactly as `LedgerQueries` writes it so the planners can prove a query's rows are in the index."""
+    t = ledger_transactions.c
+    return and_(t.removed.is_(False), t.amount.is_not(None))
+
+
+def _query_index(name: str, sort_key: str) -> Index:
+    """A partial index of the live rows in ``sort_key`` order (ties by id), carrying every column the filters
+    read (PostgreSQL ``INCLUDE``): a filtered, sorted page and its count are index-only scans, and only the
+    page's own rows are read from the table (`LedgerQueries`, migration 0005). SQLite has no ``INCLUDE``."""
+    t = ledger_transactions.c
+    carried = [c for c in QUERY_COLUMNS if c != sort_key]
+    return Index(
+        f"ix_{LEDGER_TRANSACTIONS}_{name}", t.connection_id, t[sort_key], t.id,
+        postgresql_include=carried, postgresql_where=live_rows(), sqlite_where=live_rows(),
+    )
+
+
+QUERY_COLUMNS = ("date", "account_id", "pending", "size_key", "merchant_key", "category_keys")
+QUERY_INDEXES = (
+    _query_index("live_date", "date"),
+    _query_index("live_size", "size_key"),
+    _query_index("live_merchant", "merchant_key"),
+)
+MERCHANT_TRIGRAM_INDEX = f"ix_{LEDGER_TRANSACTIONS}_merchant_trgm"  # PostgreSQL with pg_trgm: migration 0005
+OBSOLETE_INDEXES = tuple(f"ix_{LEDGER_TRANSACTIONS}_{n}" for n in ("date", "size", "merchant"))  # 0003's, before 0005
 
 ledger_staged = Table(
     LEDGER_STAGED,

@@ -164,3 +164,36 @@ async def test_memory_database_is_a_throwaway_file_removed_at_close() -> None:
     assert path.exists()
     await db.aclose()
     assert not path.exists()
+
+
+async def test_a_ledger_from_migration_0003_gets_the_query_indexes_in_place_of_its_old_ones(db_url: str) -> None:
+    from fin_infra.storage.ledger_tables import LEDGER_TRANSACTIONS, MERCHANT_TRIGRAM_INDEX, QUERY_INDEXES
+
+    db = Database(db_url)
+    try:
+        await db.upgrade("0003")
+        before = (("date", "date"), ("size", "size_key"), ("merchant", "merchant_key"))
+        old = [f"CREATE INDEX ix_{LEDGER_TRANSACTIONS}_{name} ON {LEDGER_TRANSACTIONS} "
+               f"(connection_id, removed, {column})" for name, column in before]
+        async with db.engine().begin() as conn:  # the indexes as 0003 made them before 0005 existed
+            for index in QUERY_INDEXES:
+                await conn.execute(text(f"DROP INDEX {index.name}"))
+            for statement in old:
+                await conn.execute(text(statement))
+        await db.upgrade()
+        assert await current_revision(db) == head_revision()
+        async with db.engine().connect() as conn:
+            if db.dialect_name == "sqlite":
+                found = await conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index' "
+                                                "AND tbl_name = :t"), {"t": LEDGER_TRANSACTIONS})
+            else:
+                found = await conn.execute(text("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
+                                                "AND tablename = :t"), {"t": LEDGER_TRANSACTIONS})
+            names = {r[0] for r in found}
+        expected = {i.name for i in QUERY_INDEXES} | {f"ix_{LEDGER_TRANSACTIONS}_account_date"}
+        if db.dialect_name == "postgresql":
+            expected.add(MERCHANT_TRIGRAM_INDEX)  # pg_trgm is available on the test server
+        assert expected <= names
+        assert not names & {f"ix_{LEDGER_TRANSACTIONS}_{n}" for n in ("date", "size", "merchant")}
+    finally:
+        await db.aclose()

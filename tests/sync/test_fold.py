@@ -50,7 +50,8 @@ def test_removed_row_is_kept_and_never_resurrected_by_a_late_page() -> None:
 
 def test_posted_row_replaces_its_pending_row_whichever_arrives_first() -> None:
     pending, posted = txn("p", pending=True), txn("q", replaces="p")
-    for order in ([Batch(upserts=[pending]), Batch(upserts=[posted])], [Batch(upserts=[posted]), Batch(upserts=[pending])]):
+    orders = ([Batch(upserts=[pending]), Batch(upserts=[posted])], [Batch(upserts=[posted]), Batch(upserts=[pending])])
+    for order in orders:
         state = apply({}, order)
         assert set(live(state)) == {"q"}
         assert state["p"].removed and state["p"].replaced_by == "q"
@@ -87,7 +88,9 @@ def test_raw_payload_change_is_a_modification() -> None:
 IDS = st.sampled_from([f"t{i}" for i in range(8)])
 AMOUNTS = st.sampled_from(["-1.00", "-2.50", "3.00", "-0.01"])
 UPSERTS = st.builds(
-    lambda tid, amount, pending, replaces: txn(tid, amount, pending=pending, replaces=replaces if replaces != tid else None),
+    lambda tid, amount, pending, replaces: txn(
+        tid, amount, pending=pending, replaces=replaces if replaces != tid else None
+    ),
     IDS, AMOUNTS, st.booleans(), st.none() | IDS,
 )
 BATCHES = st.lists(

@@ -37,7 +37,7 @@ def dataset(seed: int, n: int) -> list[Transaction]:
     rng = random.Random(seed)
     out = []
     for i in range(n):
-        merchant = rng.choice(MERCHANTS + [None, None])  # type: ignore[list-item]
+        merchant = rng.choice([*MERCHANTS, None, None])  # type: ignore[list-item]
         out.append(Transaction(
             id=f"t{rng.randint(0, 10**6):07d}{i}", account_id=rng.choice(["acc_a", "acc_b"]),
             amount=Decimal(rng.choice(AMOUNTS)), date=START + dt.timedelta(days=rng.randint(0, 40)),
@@ -104,3 +104,23 @@ async def test_removed_rows_are_never_answered(loaded: tuple[LedgerQueries, list
     q = TransactionQuery.build(START - dt.timedelta(days=1), START + dt.timedelta(days=60))
     page = await queries.page(["c"], q)
     assert ([t.id for t in page], page.total) == reference(txns[50:], q)
+
+
+async def test_a_remembered_total_follows_every_commit_in_every_process(
+    loaded: tuple[LedgerQueries, list[Transaction]],
+) -> None:
+    queries, txns = loaded
+    other = LedgerQueries(queries.store)  # another server on the same database: its own remembered totals
+    q = TransactionQuery.build(START - dt.timedelta(days=1), START + dt.timedelta(days=60), page=2, page_size=10,
+                               merchant_name="star")
+    for ask in (queries, other, queries):  # the second ask of `queries` is answered with a remembered total
+        page = await ask.page(["c"], q)
+        assert ([t.id for t in page], page.total) == reference(txns, q)
+    more = [Transaction(id=f"new{i}", account_id="acc_a", amount=Decimal("-3.00"), date=START, description="STAR",
+                        merchant_name=None) for i in range(3)]
+    await queries.store.stage("c", "r3", Batch(upserts=more))
+    await queries.store.commit("c", "r3", Commit("z"))
+    for ask in (other, queries):
+        page = await ask.page(["c"], q)
+        assert ([t.id for t in page], page.total) == reference(txns + more, q)
+    assert page.total == reference(txns, q)[1] + 3

@@ -138,3 +138,40 @@ async def test_mx_aggregation_webhooks_trigger_too() -> None:
     await runner.drain()
     assert synced == [("conn_mx", "webhook:member_data_updated")]
     assert len(cache) == 0  # type: ignore[arg-type]
+
+
+async def test_every_plaid_and_teller_transactions_notice_triggers_a_sync_and_nothing_else_does() -> None:
+    # The list (SYNC_UPDATES_AVAILABLE, DEFAULT_UPDATE, HISTORICAL_UPDATE, INITIAL_UPDATE; Teller
+    # transactions.processed) and TRANSACTIONS_REMOVED; other Plaid codes and types are not transaction changes.
+    webhooks = Webhooks()
+    synced: list[tuple[str, str]] = []
+
+    class FakeLedger:
+        async def sync(self, connection_id: str, *, trigger: str) -> None:
+            synced.append((connection_id, trigger))
+
+    class Record:
+        def __init__(self, cid: str) -> None:
+            self.id = cid
+
+    async def find(provider_name: str, item_id: str) -> Record | None:
+        known = {("plaid", "item-1"): "conn_plaid", ("teller", "enr_1"): "conn_teller"}
+        cid = known.get((provider_name, item_id))
+        return Record(cid) if cid else None
+
+    runner = sync_on_webhooks(webhooks, FakeLedger(), find=find)
+    ignored = [("TRANSACTIONS", "RECURRING_TRANSACTIONS_UPDATE"), ("ITEM", "ERROR"), ("ITEM", "PENDING_EXPIRATION"),
+               ("IDENTITY", "DEFAULT_UPDATE"), ("HOLDINGS", "DEFAULT_UPDATE")]
+    for i, (kind, code) in enumerate(ignored):
+        await webhooks.dispatch(WebhookEvent("plaid", kind, code, "item-1", f"ignored-{i}", {}))
+    await runner.drain()
+    assert synced == []
+    codes = ["SYNC_UPDATES_AVAILABLE", "DEFAULT_UPDATE", "HISTORICAL_UPDATE", "INITIAL_UPDATE", "TRANSACTIONS_REMOVED"]
+    for i, code in enumerate(codes):
+        await webhooks.dispatch(WebhookEvent("plaid", "TRANSACTIONS", code, "item-1", f"plaid-{i}", {}))
+    await webhooks.dispatch(WebhookEvent("plaid", "TRANSACTIONS", "DEFAULT_UPDATE", "item-unknown", "plaid-x", {}))
+    await webhooks.dispatch(WebhookEvent("teller", "transactions.processed", None, "enr_1", "teller-1", {}))
+    await runner.drain()
+    assert synced == [("conn_plaid", f"webhook:{code}") for code in codes] + [
+        ("conn_teller", "webhook:transactions.processed")
+    ]

@@ -6,6 +6,24 @@ amount as fixed-width digits, the category levels between separators; text is co
 default, ``COLLATE "C"`` columns on PostgreSQL), which is Python's code-point order for UTF-8. Ties are broken by
 transaction id, then connection id; ``desc`` is the exact reverse of ``asc``.
 
+Speed (migration 0005, ``python -m bench.ledger_queries``): each sort key has a partial index of the live rows
+carrying every filtered column, so
+
+- the page is a deferred join: the page's ``(connection_id, id)`` pairs come from an index-only scan in sort
+  order (``OFFSET`` skips index entries, never table rows), then only those rows are read from the table.
+  The API is page-numbered (``page=N``, documented), so there is no keyset cursor to seek from; a deep page
+  costs one index entry per skipped row.
+- the total is exact (``total`` and ``total_pages`` are documented counts, and the in-memory path's are
+  exact): an index-only count, remembered per (connections, their ``last_synced_at``, filters and range).
+  The ledger only changes in a sync's commit, which moves ``last_synced_at`` (a purge deletes it), so a
+  remembered total is never served for data it wasn't counted on; paging through a result, or asking again
+  before the next sync, doesn't count again. The cache is per process and bounded (``count_cache_size``).
+- on PostgreSQL a page is read in one ``REPEATABLE READ`` snapshot (the version, the total and the rows agree
+  even while a sync commits), planned for its own values (``plan_cache_mode``), without parallel workers.
+- ``merchant_name`` is a substring test on the casefolded key: on PostgreSQL an escaped ``LIKE '%...%'``
+  that the trigram index (``pg_trgm``, when the database has it) answers for needles of 3+ characters;
+  otherwise (SQLite's ``instr``, short needles) it is evaluated inside the date index scan, without the table.
+
     >>> queries = LedgerQueries(store)  # doctest: +SKIP
     >>> q = TransactionQuery.build("2026-01-01", "2026-01-31", page_size=20)
     >>> page = await queries.page(["conn_1"], q)  # doctest: +SKIP
@@ -13,37 +31,47 @@ transaction id, then connection id; ``desc`` is the exact reverse of ``asc``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
+from contextlib import suppress
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fin_infra.banking.query.paging import TransactionPage, page_bounds
 from fin_infra.banking.query.value import TransactionQuery
 from fin_infra.banking.sync.query_keys import SEP, size_key
 from fin_infra.banking.sync.sql import SQLLedgerStore, entry_from_row
 from fin_infra.models import Transaction
+from fin_infra.storage.ledger_tables import ledger_state, live_rows
 from fin_infra.storage.ledger_tables import ledger_transactions as T
 
 
 class LedgerQueries:
     """Transaction queries over the ledger of one or more connections (merged as one list)."""
 
-    def __init__(self, store: SQLLedgerStore) -> None:
+    def __init__(self, store: SQLLedgerStore, *, count_cache_size: int = 1024) -> None:
         self.store = store
         self._pg = store.database.dialect_name == "postgresql"
-
-    def _text(self, column: Any) -> Any:
-        return column  # the key columns compare byte-wise already (COLLATE "C" on PostgreSQL: ledger_tables)
+        self._counts: OrderedDict[Hashable, int] = OrderedDict()
+        self._count_cache_size = count_cache_size
 
     def _contains(self, column: Any, needle: str) -> ColumnElement[bool]:
-        position = func.strpos(column, literal(needle)) if self._pg else func.instr(column, literal(needle))
-        return position > 0
+        return func.strpos(column, literal(needle)) > 0 if self._pg else func.instr(column, literal(needle)) > 0
+
+    def _merchant(self, needle: str) -> ColumnElement[bool]:
+        # PostgreSQL: LIKE on the byte-ordered key ("C" collation: case-sensitive, exact substring; % _ escaped)
+        # so the trigram index can serve it; SQLite's LIKE ignores ASCII case, so instr() there.
+        if self._pg:
+            return T.c.merchant_key.contains(needle, autoescape=True)
+        return self._contains(T.c.merchant_key, needle)
 
     def where(self, connection_ids: Sequence[str], q: TransactionQuery) -> list[ColumnElement[bool]]:
-        """The SQL form of `filters.matches` (plus: live rows of these connections)."""
+        """The SQL form of `filters.matches` (plus: live rows of these connections, as the indexes define them)."""
+        ids = sorted(set(connection_ids))
         clauses: list[ColumnElement[bool]] = [
-            T.c.connection_id.in_(list(connection_ids)), T.c.removed.is_(False), T.c.amount.is_not(None),
+            T.c.connection_id == ids[0] if len(ids) == 1 else T.c.connection_id.in_(ids), live_rows(),
             T.c.date >= q.start_date, T.c.date <= q.end_date,
         ]
         if q.account_id is not None:
@@ -51,18 +79,18 @@ class LedgerQueries:
         if q.exclude_pending:
             clauses.append(T.c.pending.is_(False))
         if q.min_amount is not None:
-            clauses.append(self._text(T.c.size_key) >= size_key(q.min_amount))
+            clauses.append(T.c.size_key >= size_key(q.min_amount))
         if q.max_amount is not None:
-            clauses.append(self._text(T.c.size_key) <= size_key(q.max_amount))
+            clauses.append(T.c.size_key <= size_key(q.max_amount))
         if q.category is not None:
             clauses.append(self._contains(T.c.category_keys, SEP + q.category + SEP))
         if q.merchant_name is not None:
-            clauses.append(self._contains(T.c.merchant_key, q.merchant_name.casefold()))
+            clauses.append(self._merchant(q.merchant_name.casefold()))
         return clauses
 
-    def order(self, q: TransactionQuery) -> list[Any]:
-        primary = {"date": T.c.date, "amount": self._text(T.c.size_key), "merchant": self._text(T.c.merchant_key)}
-        keys = [primary[q.sort_by], self._text(T.c.id), self._text(T.c.connection_id)]
+    def order(self, q: TransactionQuery, table: Any = T) -> list[Any]:
+        primary = {"date": table.c.date, "amount": table.c.size_key, "merchant": table.c.merchant_key}
+        keys = [primary[q.sort_by], table.c.id, table.c.connection_id]
         return [k.desc() for k in keys] if q.sort_order == "desc" else [k.asc() for k in keys]
 
     async def page(self, connection_ids: Sequence[str], q: TransactionQuery) -> TransactionPage:
@@ -73,18 +101,54 @@ class LedgerQueries:
     async def tagged_page(
         self, connection_ids: Sequence[str], q: TransactionQuery
     ) -> tuple[list[tuple[str, Transaction]], int]:
-        """The page as (connection id, transaction) pairs, and the total. Two statements: the count, and the
-        page in index order (the sort keys are indexed with the filters' leading columns)."""
+        """The page as (connection id, transaction) pairs, and the total (see the module docstring)."""
+        if not connection_ids:
+            return [], 0
         where = and_(*self.where(connection_ids, q))
-        async with (await self.store.engine()).connect() as conn:
+        engine = await self.store.engine()
+        async with engine.connect() as conn:
             if self._pg:
-                # A plan for these values, not a generic one: a date range or merchant changes the best plan.
-                await conn.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-            total = int(await conn.scalar(select(func.count()).select_from(T).where(where)) or 0)
+                conn = await conn.execution_options(isolation_level="REPEATABLE READ")
+                # A plan for these values, not a generic one (a date range or merchant changes the best plan);
+                # no parallel workers: a page is a short index scan, and workers only add start-up and contention.
+                await conn.execute(text(
+                    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+                    "set_config('max_parallel_workers_per_gather', '0', true)"
+                ))
+            key = await self._count_key(conn, connection_ids, q)
+            total = self._counts.get(key)
+            if total is None:
+                total = int(await conn.scalar(select(func.count()).select_from(T).where(where)) or 0)
+            self._remember(key, total)
             start, stop = page_bounds(q.page, q.page_size, total)
             rows: list[Any] = []
             if stop > start:
-                page = select(T).where(where).order_by(*self.order(q)).offset(start).limit(stop - start)
+                chosen = (select(T.c.connection_id, T.c.id).where(where).order_by(*self.order(q))
+                          .offset(start).limit(stop - start).subquery("chosen"))
+                page = (select(T).join(chosen, and_(T.c.connection_id == chosen.c.connection_id,
+                                                    T.c.id == chosen.c.id))
+                        .order_by(*self.order(q)))
                 rows = list(await conn.execute(page))
         pairs = [(row.connection_id, entry_from_row(row).txn) for row in rows]
         return [(cid, t) for cid, t in pairs if t is not None], total
+
+    async def _count_key(self, conn: AsyncConnection, connection_ids: Sequence[str], q: TransactionQuery) -> Hashable:
+        """What a total depends on: each connection's ledger version (its ``last_synced_at``), the range and
+        the filters (not the sort or the page)."""
+        ids = sorted(set(connection_ids))
+        state = ledger_state.c
+        found = await conn.execute(select(state.connection_id, state.last_synced_at)
+                                   .where(state.connection_id.in_(ids)))
+        versions = {row[0]: row[1] for row in found}
+        return (
+            tuple((cid, versions.get(cid)) for cid in ids), q.start_date, q.end_date, q.account_id,
+            q.min_amount, q.max_amount, q.merchant_name.casefold() if q.merchant_name is not None else None,
+            q.category, q.exclude_pending,
+        )
+
+    def _remember(self, key: Hashable, total: int) -> None:
+        with suppress(KeyError):  # another thread's eviction between two steps: nothing to keep in order
+            self._counts[key] = total
+            self._counts.move_to_end(key)
+            while len(self._counts) > self._count_cache_size:
+                self._counts.popitem(last=False)
