@@ -10,7 +10,7 @@ database created at 0003 by this version already has the partial indexes (0003 c
 declared): every step is skipped when already done.
 
 Revision ID: 0005
-Revises: 0003 (re-chained after 0004 when merged with it)
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from fin_infra.storage.ledger_tables import LEDGER_TRANSACTIONS, MERCHANT_TRIGRAM_INDEX, OBSOLETE_INDEXES, QUERY_INDEXES
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
