@@ -12,7 +12,8 @@ carrying every filtered column, so
 - the page is a deferred join: the page's ``(connection_id, id)`` pairs come from an index-only scan in sort
   order (``OFFSET`` skips index entries, never table rows), then only those rows are read from the table.
   The API is page-numbered (``page=N``, documented), so there is no keyset cursor to seek from; a deep page
-  costs one index entry per skipped row.
+  costs one index entry per skipped row. (Index-only while the table's pages are all-visible, as autovacuum
+  keeps them; entries of rows a sync just wrote are checked in the table until then.)
 - the total is exact (``total`` and ``total_pages`` are documented counts, and the in-memory path's are
   exact): an index-only count, remembered per (connections, their ``last_synced_at``, filters and range).
   The ledger only changes in a sync's commit, which moves ``last_synced_at`` (a purge deletes it), so a
