@@ -89,9 +89,9 @@ class LedgerQueries:
             clauses.append(self._merchant(q.merchant_name.casefold()))
         return clauses
 
-    def order(self, q: TransactionQuery, table: Any = T) -> list[Any]:
-        primary = {"date": table.c.date, "amount": table.c.size_key, "merchant": table.c.merchant_key}
-        keys = [primary[q.sort_by], table.c.id, table.c.connection_id]
+    def order(self, q: TransactionQuery) -> list[Any]:
+        primary = {"date": T.c.date, "amount": T.c.size_key, "merchant": T.c.merchant_key}
+        keys = [primary[q.sort_by], T.c.id, T.c.connection_id]
         return [k.desc() for k in keys] if q.sort_order == "desc" else [k.asc() for k in keys]
 
     async def page(self, connection_ids: Sequence[str], q: TransactionQuery) -> TransactionPage:
