@@ -13,7 +13,6 @@ pass-through query layer) and balances (the last sync's) from the ledger; ``?liv
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from typing import Any
 
 from fin_infra.banking.background.protocol import BackgroundJobs
@@ -81,12 +80,9 @@ class ConnectionsLedger:
         """What an answer from the ledger is as fresh as: each connection's status and last sync; overall, the
         oldest last sync (null while one has never synced) and the first status that is not ok."""
         await self.sync.database.ensure_schema()
-        each: list[dict[str, Any]] = []
-        times: list[dt.datetime | None] = []
-        for record in records:
-            state = await self.sync.runs.state(record.id)
-            times.append(state.last_synced_at)
-            each.append({"connection_id": record.id, "status": record.status, "last_synced_at": state.last_synced_at})
+        synced = await self.sync.runs.last_synced([r.id for r in records])
+        times = [synced[r.id] for r in records]
+        each = [{"connection_id": r.id, "status": r.status, "last_synced_at": synced[r.id]} for r in records]
         known = [t for t in times if t is not None]
         oldest = min(known) if known and len(known) == len(times) else None
         status = next((e["status"] for e in each if e["status"] != "ok"), "ok")

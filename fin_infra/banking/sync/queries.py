@@ -12,7 +12,8 @@ carrying every filtered column, so
 - the page is a deferred join: the page's ``(connection_id, id)`` pairs come from an index-only scan in sort
   order (``OFFSET`` skips index entries, never table rows), then only those rows are read from the table.
   The API is page-numbered (``page=N``, documented), so there is no keyset cursor to seek from; a deep page
-  costs one index entry per skipped row.
+  costs one index entry per skipped row. (Index-only while the table's pages are all-visible, as autovacuum
+  keeps them; entries of rows a sync just wrote are checked in the table until then.)
 - the total is exact (``total`` and ``total_pages`` are documented counts, and the in-memory path's are
   exact): an index-only count, remembered per (connections, their ``last_synced_at``, filters and range).
   The ledger only changes in a sync's commit, which moves ``last_synced_at`` (a purge deletes it), so a
@@ -88,9 +89,9 @@ class LedgerQueries:
             clauses.append(self._merchant(q.merchant_name.casefold()))
         return clauses
 
-    def order(self, q: TransactionQuery, table: Any = T) -> list[Any]:
-        primary = {"date": table.c.date, "amount": table.c.size_key, "merchant": table.c.merchant_key}
-        keys = [primary[q.sort_by], table.c.id, table.c.connection_id]
+    def order(self, q: TransactionQuery) -> list[Any]:
+        primary = {"date": T.c.date, "amount": T.c.size_key, "merchant": T.c.merchant_key}
+        keys = [primary[q.sort_by], T.c.id, T.c.connection_id]
         return [k.desc() for k in keys] if q.sort_order == "desc" else [k.asc() for k in keys]
 
     async def page(self, connection_ids: Sequence[str], q: TransactionQuery) -> TransactionPage:

@@ -8,6 +8,7 @@ the jobs layer and tests read.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,6 +102,17 @@ class SyncRuns:
             )
         latest = await self.runs(connection_id, 1)
         return SyncState(connection_id, synced, latest[0] if latest else None)
+
+    async def last_synced(self, connection_ids: Sequence[str]) -> dict[str, dt.datetime | None]:
+        """Each connection's ``last_synced_at`` (None: never synced), in one query."""
+        state = ledger_state.c
+        found: dict[str, dt.datetime | None] = dict.fromkeys(connection_ids)
+        if connection_ids:
+            async with self.database.engine().connect() as conn:
+                rows = await conn.execute(select(state.connection_id, state.last_synced_at)
+                                          .where(state.connection_id.in_(list(set(connection_ids)))))
+                found.update((row[0], row[1]) for row in rows)
+        return found
 
     async def request(self, connection_id: str) -> None:
         """Ask for a sync of a connection whose lock another run holds: it runs once more when done."""
