@@ -24,6 +24,13 @@ from starlette.responses import Response
 from fin_infra._json import dumps
 from fin_infra.banking import history as history_module
 from fin_infra.banking import problems
+from fin_infra.banking.connections.data_models import (
+    ConnectionAccountsResponse,
+    ConnectionBalanceHistoryResponse,
+    ConnectionBalancesResponse,
+    ConnectionIdentitiesResponse,
+    ConnectionTransactionsResponse,
+)
 from fin_infra.banking.connections.ids import DESCRIPTION, PATTERN
 from fin_infra.banking.connections.ledger import ConnectionsLedger
 from fin_infra.banking.connections.paging import merged_page, page_body
@@ -118,6 +125,7 @@ def add_data_routes(
     @router.get(
         "/accounts",
         summary="The current user's bank accounts, of one connection or all",
+        response_model=ConnectionAccountsResponse,
         responses=responses("account_not_found"),
     )
     async def accounts(
@@ -139,6 +147,7 @@ def add_data_routes(
     @router.get(
         "/balances",
         summary="Live balances of the current user's accounts, of one connection or all",
+        response_model=ConnectionBalancesResponse,
         responses=responses("account_not_found"),
     )
     async def balances(
@@ -178,6 +187,7 @@ def add_data_routes(
         summary="Transactions of one connection or all, merged: filtered, sorted, one page at a time",
         description="Filters compose with AND; amounts bound the absolute amount, bounds included. "
         "Default order: newest first. Without connection_id every connection's transactions are one list.",
+        response_model=ConnectionTransactionsResponse,
         responses=responses("account_not_found"),
     )
     async def transactions(
@@ -217,6 +227,7 @@ def add_data_routes(
     @router.get(
         "/identity",
         summary="Account owners' identity (PII) of one connection or all; every read is audited",
+        response_model=ConnectionIdentitiesResponse,
         responses=responses(),
     )
     async def identity(
@@ -235,6 +246,7 @@ def add_data_routes(
     @router.get(
         "/balance-history",
         summary="Daily balance snapshots of one of the current user's accounts, with summary statistics",
+        response_model=ConnectionBalanceHistoryResponse,
         responses=responses("account_not_found", "history_unavailable"),
     )
     async def balance_history(
