@@ -113,7 +113,9 @@ def test_connect_plaid_and_teller_through_their_widgets_offline_and_tokenless(
         for token in teller_tokens:  # Teller Connect hands it to the page, which only forwards it to /exchange
             assert [(m, url) for m, url, body in log.requests if token in url + body] == [
                 ("POST", base + "/banking/exchange")]
-            assert [url for url, body in log.responses if token in body] == [connect_login]  # Connect's own answer
+            # ... and only Connect's own login answer held it (inside Connect's frame, whose body the browser may
+            # already have dropped when the frame closed)
+            assert {url for url, body in log.responses if token in body} <= {connect_login}
 
         # nothing left 127.0.0.1, and the strict CSP was never violated
         assert blocked == []
