@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from fin_infra.testing.plaid import PlaidEmulator
 from fin_infra.testing.teller import TellerEmulator
 from tests.browser import browser, offline_page, serve
+from tests.pages.a11y import low_contrast
 from tests.pages.conftest import connect_via_api
 
 __all__ = ["browser"]  # the fixture, used by name
@@ -91,6 +92,8 @@ def test_connect_plaid_and_teller_through_their_widgets_offline_and_tokenless(
         expect(items.filter(has_text="Chase")).to_contain_text("Through Teller")
         expect(items.locator(".status")).to_have_text(["Connected", "Connected"])
         expect(page.get_by_role("button", name="Connect with Teller")).to_be_focused()  # focus came back
+
+        assert low_contrast(page) == []
 
         # what the server holds matches what the page shows
         rows = httpx.get(base + "/banking/connections", headers=ALICE).json()["connections"]
