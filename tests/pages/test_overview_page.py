@@ -20,6 +20,7 @@ from fin_infra.banking.history import aget_balance_history, atrack_balances, ope
 from fin_infra.testing.plaid import PlaidEmulator
 from fin_infra.testing.teller import TellerEmulator
 from tests.browser import browser, offline_page, serve
+from tests.pages.a11y import low_contrast
 from tests.pages.conftest import connect_via_api
 
 __all__ = ["browser"]  # the fixture, used by name
@@ -114,6 +115,7 @@ def test_overview_shows_the_json_routes_numbers_and_draws_the_charts(
             "els => els.filter(e => !e.labels || e.labels.length === 0).map(e => e.id)")
         assert unlabelled == []
         assert all(c.get_attribute("aria-label") for c in page.locator(".chart").all())
+        assert low_contrast(page) == []
 
         # the charts: one per account and net worth, each with every day of history, drawn (not blank)
         expect(page.locator(".chart canvas")).to_have_count(7)

@@ -12,6 +12,7 @@
     return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
   })();
   var page = 1;
+  var plots = [];
   var accountNames = {};
 
   function chart(container, label, points) {
@@ -24,12 +25,13 @@
     var xs = points.map(function (p) { return Date.parse(p[0] + "T12:00:00Z") / 1000; });
     var ys = points.map(function (p) { return p[1] / 100; });  // display only: the exact values are in the table
     var width = Math.max(280, container.clientWidth || 600);
-    new window.uPlot({
+    var plot = new window.uPlot({
       width: width, height: 200, legend: { show: false },
       scales: { x: { time: true } },
       series: [{}, { label: label, stroke: "#0b4fb3", width: 2, fill: "rgba(11, 79, 179, 0.12)" }],
       axes: [{}, { size: 70 }]
     }, [xs, ys], container);
+    plots.push({ plot: plot, container: container });
     container.dataset.points = String(points.length);
   }
 
@@ -148,6 +150,14 @@
       P.fail(e.message);
     }
   }
+
+  var resizing = null;
+  window.addEventListener("resize", function () {  // the charts follow the page's width
+    clearTimeout(resizing);
+    resizing = setTimeout(function () {
+      plots.forEach(function (p) { p.plot.setSize({ width: Math.max(280, p.container.clientWidth), height: 200 }); });
+    }, 100);
+  });
 
   document.addEventListener("DOMContentLoaded", async function () {
     var link = document.getElementById("connect-link");
