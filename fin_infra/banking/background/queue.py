@@ -51,7 +51,11 @@ def connector_options(url: str) -> tuple[dict[str, Any], str]:
 
 def make_app(url: str, *, pool_size: int = 4) -> tuple[App, str]:
     """A Procrastinate `App` on ``url`` with no tasks of its own (enough to queue jobs by name)."""
-    from procrastinate import App, PsycopgConnector
+    try:
+        from procrastinate import App, PsycopgConnector
+    except ImportError as exc:
+        raise ImportError(f"a job queue needs the jobs extra: pip install 'fin-infra[jobs]' ({exc.name} is missing)",
+                          name=exc.name) from None
 
     options, where = connector_options(url)
     return App(connector=PsycopgConnector(**options, min_size=1, max_size=pool_size)), where
