@@ -21,11 +21,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from fin_infra.emulators.faults import Faults
 from fin_infra.emulators.finicity import FinicityBackend, create_app
 from fin_infra.emulators.finicity.models import SANDBOX_PASSWORD
 from fin_infra.emulators.finicity.webhooks import SentWebhook
 from fin_infra.emulators.server import EmulatorServer
-from fin_infra.emulators.teller.faults import Faults
 from fin_infra.providers.banking.finicity import FinicityClient, make_access_token
 from fin_infra.providers.banking.finicity.tokens import token_key
 

@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+from fin_infra.emulators.faults import Faults
 from fin_infra.emulators.mx import MXBackend, SentWebhook, create_app
-from fin_infra.emulators.mx.faults import Faults
 from fin_infra.emulators.server import EmulatorServer
 from fin_infra.providers.banking.mx import MXClient
 from fin_infra.providers.banking.mx.tokens import encode_token, signing_key

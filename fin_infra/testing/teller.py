@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from fin_infra.emulators.faults import Faults
 from fin_infra.emulators.server import EmulatorServer, TLSConfig
 from fin_infra.emulators.teller import TellerBackend, create_app
 from fin_infra.emulators.teller.certs import (
@@ -35,7 +36,6 @@ from fin_infra.emulators.teller.certs import (
     foreign_client_certificate,
     generate_certificates,
 )
-from fin_infra.emulators.teller.faults import Faults
 from fin_infra.emulators.teller.models import SANDBOX_PASSWORD
 from fin_infra.emulators.teller.webhooks import SentWebhook
 from fin_infra.providers.banking.teller import TellerClient

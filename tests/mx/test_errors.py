@@ -128,3 +128,41 @@ def test_nothing_secret_in_logs(mx: MXEmulator, token: str, caplog: pytest.LogCa
         if record.name.startswith("fin_infra"):
             assert member not in text, "our own lines shorten GUIDs (httpx's request line has MX's URL)"
     assert any(r.name.startswith("fin_infra") and "USR-*" in r.getMessage() for r in caplog.records)
+
+
+async def test_an_html_error_page_is_retried_then_unavailable(mx: MXEmulator, token: str) -> None:
+    retry = {"retry": RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05, total_timeout=5.0)}
+    async with mx.client(**retry) as client:
+        mx.faults.answer_next(502, "<html><body>Bad gateway</body></html>", content_type="text/html", path="/users")
+        assert len(await client.get_accounts(token)) == 3  # a proxy's page once: retried
+        mx.faults.answer_next(502, "<html>down</html>", content_type="text/html", times=10, path="/users")
+        with pytest.raises(ProviderUnavailableError):
+            await client.get_accounts(token)
+    mx.faults.clear()
+
+
+@pytest.mark.parametrize("body", ['{"accounts": "none"}', "[]", "{"])
+async def test_wrong_shape_answers_are_invalid_response(mx: MXEmulator, token: str, body: str) -> None:
+    mx.faults.answer_next(200, body, path="/users")
+    async with mx.client(**NO_RETRY) as client:
+        with pytest.raises(BankingProviderError) as info:
+            await client.get_accounts(token)
+    assert info.value.code == "invalid_response" and info.value.http_status == 502
+
+
+@pytest.mark.parametrize("hint", ["inf", "NaN", "-5", "Wed, 21 Oct 2015 07:28:00 GMT", "soon"])
+async def test_absurd_retry_after_never_crashes_or_stalls(mx: MXEmulator, token: str, hint: str) -> None:
+    mx.faults.fail_next(429, retry_after=hint, path="/users")
+    retry = {"retry": RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.05, total_timeout=5.0)}
+    async with mx.client(**retry) as client:
+        assert len(await client.get_accounts(token)) == 3
+
+
+async def test_a_hung_upstream_stays_within_the_time_budget(mx: MXEmulator, token: str) -> None:
+    budget = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.05, total_timeout=0.5)
+    async with mx.client(retry=budget, timeout=0.3) as client:
+        mx.faults.hang_next(3.0, times=3, path="/users")
+        with pytest.raises(ProviderUnavailableError) as info:
+            await client.get_accounts(token)
+    assert info.value.code == "timeout"
+    mx.faults.clear()

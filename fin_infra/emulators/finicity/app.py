@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from fin_infra.emulators.faults import Fault, answer, arrive
 from fin_infra.emulators.finicity.data import person
 from fin_infra.emulators.finicity.errors import ConnectError, FinicityAPIError
 from fin_infra.emulators.finicity.models import FinicityBackend
@@ -41,6 +42,10 @@ def _error(exc: FinicityAPIError, headers: dict[str, str] | None = None) -> Resp
     response = _json(exc.body(), exc.status)
     response.headers.update(headers or {})
     return response
+
+
+def _fault_error(fault: Fault, headers: dict[str, str] | None) -> Response:
+    return _error(FinicityAPIError(fault.status, fault.code, fault.message), headers)
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -242,26 +247,9 @@ class _Gate:
             return
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         self.backend.record(scope["method"], path, query)
-        if self.backend.faults.latency > 0:
-            await asyncio.sleep(self.backend.faults.latency)
-        fault = self.backend.faults.take(path)
-        if fault is not None and fault.delay > 0:  # a hung upstream: answer (normally, unless told) only later
-            await asyncio.sleep(fault.delay)
-            if fault.body is None and not fault.drop and fault.status < 400:
-                fault = None
-        if fault is not None and fault.drop:
-            promised = [(b"content-type", b"application/json"), (b"content-length", b"4096")]
-            await send({"type": "http.response.start", "status": 200, "headers": promised})
-            await send({"type": "http.response.body", "body": b'{"accounts":[{"id":"50', "more_body": True})
-            return
+        fault = await arrive(self.backend.faults, path)
         if fault is not None:
-            hint = fault.retry_after_header()
-            headers = {"retry-after": hint} if hint is not None else None
-            if fault.body is not None:  # a raw answer: an HTML error page, malformed or wrong-shape JSON
-                raw = Response(fault.body, status_code=fault.status, media_type=fault.content_type, headers=headers)
-                await raw(scope, receive, send)
-                return
-            await _error(FinicityAPIError(fault.status, fault.code, fault.message), headers)(scope, receive, send)
+            await answer(fault, scope, receive, send, error=_fault_error, partial_body=b'{"accounts":[{"id":"50')
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         try:

@@ -24,11 +24,11 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from fin_infra.emulators.faults import Faults
 from fin_infra.emulators.finicity import data
 from fin_infra.emulators.finicity.errors import CONNECT_FAILURES, ConnectError, FinicityAPIError
 from fin_infra.emulators.finicity.responses import account_json, epoch
 from fin_infra.emulators.finicity.webhooks import FinicityWebhooks, SentWebhook, new_event_id
-from fin_infra.emulators.teller.faults import Faults
 
 PARTNER_ID = "1234583871234"
 TOKEN_LIFETIME = 2 * 3600.0

@@ -20,13 +20,11 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-import httpx
+from fin_infra.emulators.deliveries import SentWebhook, deliver
 
 HEADER = "X-Finicity-Signature"
-RESPONSE_KEPT = 65536
 EVENT_TYPES = frozenset({"started", "adding", "added", "discovered", "credentialsUpdated", "accountsDeleted",
                          "ping", "done", "cancelled", "institutionNotFound"})  # fmt: skip
 
@@ -44,25 +42,6 @@ def encode(event: Mapping[str, Any]) -> bytes:
 def new_event_id(clock: Callable[[], float] = time.time) -> str:
     """An event id shaped like Finicity's (``1767225612345-0e73d1719173766fe4dfe1a8``)."""
     return f"{int(clock() * 1000)}-{secrets.token_hex(12)}"
-
-
-@dataclass(frozen=True)
-class SentWebhook:
-    """One delivery: the exact bytes and headers, and the receiver's answer (None: unreachable)."""
-
-    url: str
-    event_id: str
-    type: str
-    body: bytes
-    headers: dict[str, str]
-    status_code: int | None
-    error: str | None = None
-    response_body: bytes = b""
-
-    @property
-    def event(self) -> dict[str, Any]:
-        parsed: dict[str, Any] = json.loads(self.body)
-        return parsed
 
 
 class FinicityWebhooks:
@@ -94,7 +73,7 @@ class FinicityWebhooks:
         if earlier is None:
             raise KeyError(f"no webhook {event_id!r} was sent")
         extra = {k: v for k, v in earlier.headers.items() if k not in (HEADER, "Content-Type")}
-        return self._deliver(earlier.url, earlier.event_id, earlier.type, earlier.body, extra)
+        return self._deliver(earlier.url, event_id, earlier.type, earlier.body, extra)
 
     def clear(self) -> None:
         with self._lock:
@@ -104,13 +83,10 @@ class FinicityWebhooks:
         self, url: str, event_id: str, event_type: str, body: bytes, extra: Mapping[str, str] | None
     ) -> SentWebhook:
         headers = {**(extra or {}), "Content-Type": "application/json", HEADER: signature(body, self._secret())}
-        try:
-            with httpx.Client(timeout=self.timeout) as client:
-                response = client.post(url, content=body, headers=headers)
-            sent = SentWebhook(url, event_id, event_type, body, headers, response.status_code,
-                               response_body=response.content[:RESPONSE_KEPT])  # fmt: skip
-        except httpx.HTTPError as exc:
-            sent = SentWebhook(url, event_id, event_type, body, headers, None, error=type(exc).__name__)
+        sent = deliver(url, body, headers, type=event_type, timeout=self.timeout, event_id=event_id)
         with self._lock:
             self._sent.append(sent)
         return sent
+
+
+__all__ = ["EVENT_TYPES", "HEADER", "FinicityWebhooks", "SentWebhook", "encode", "new_event_id", "signature"]

@@ -5,9 +5,9 @@
     >>> app = create_app(backend)             # serve it with EmulatorServer over HTTP on 127.0.0.1
 """
 
+from fin_infra.emulators.faults import Fault, Faults
 from fin_infra.emulators.mx.app import create_app
 from fin_infra.emulators.mx.errors import ConnectError, MXAPIError
-from fin_infra.emulators.mx.faults import Fault, Faults
 from fin_infra.emulators.mx.models import MXBackend
 from fin_infra.emulators.mx.webhooks import MXWebhooks, SentWebhook
 

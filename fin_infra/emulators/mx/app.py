@@ -10,7 +10,6 @@ application/vnd.mx.api.v1+json`` -> else 406; a POST/PUT without ``Content-Type:
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import datetime as dt
@@ -27,6 +26,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from fin_infra._json import decimal_fragment
+from fin_infra.emulators.faults import Fault, answer, arrive
 from fin_infra.emulators.mx import data
 from fin_infra.emulators.mx import responses as r
 from fin_infra.emulators.mx.controls import control_routes
@@ -48,6 +48,10 @@ def _json(content: Any, status: int = 200, headers: dict[str, str] | None = None
 
 def _error(exc: MXAPIError, headers: dict[str, str] | None = None) -> Response:
     return _json(exc.body(), exc.status, headers)
+
+
+def _fault_error(fault: Fault, headers: dict[str, str] | None) -> Response:
+    return _error(MXAPIError(fault.status, fault.message), headers)
 
 
 def _page(request: Request) -> tuple[int, int]:
@@ -312,22 +316,16 @@ class _Gate:
             return
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         self.backend.record(scope["method"], path, query)
-        if self.backend.faults.latency > 0:
-            await asyncio.sleep(self.backend.faults.latency)
-        fault = self.backend.faults.take(path)
-        if fault is not None and fault.drop:
-            # Promise a body, send part of it and stop: uvicorn then closes the connection mid-response.
-            promised = [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", b"4096")]
-            await send({"type": "http.response.start", "status": 200, "headers": promised})
-            await send({"type": "http.response.body", "body": b'{"accounts":[{"guid":"ACT-', "more_body": True})
+        fault = await arrive(self.backend.faults, path)
+        if fault is not None:
+            await answer(fault, scope, receive, send, error=_fault_error, partial_body=b'{"accounts":[{"guid":"ACT-',
+                         media_type=MEDIA_TYPE)  # fmt: skip
             return
-        problem = self._check(scope) if fault is None else MXAPIError(fault.status, fault.message)
+        problem = self._check(scope)
         if problem is None:
             await self.app(scope, receive, send)
             return
-        retry = fault.retry_after if fault is not None else None
-        headers = {"retry-after": f"{retry:g}"} if retry is not None else None
-        await _error(problem, headers)(scope, receive, send)
+        await _error(problem)(scope, receive, send)
 
     def _check(self, scope: Scope) -> MXAPIError | None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}

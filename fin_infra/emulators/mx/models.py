@@ -24,9 +24,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from fin_infra.emulators.faults import Faults
 from fin_infra.emulators.mx import data
 from fin_infra.emulators.mx.errors import ConnectError, MXAPIError
-from fin_infra.emulators.mx.faults import Faults
 from fin_infra.emulators.mx.state import Account, Job, Member, RequestRecord, User, WidgetSession
 from fin_infra.emulators.mx.webhooks import MXWebhooks
 

@@ -21,31 +21,10 @@ import json
 import queue
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
-RESPONSE_KEPT = 65536
-
-
-@dataclass(frozen=True)
-class SentWebhook:
-    """One delivery: the exact bytes and headers sent, and the receiver's answer (None if unreachable)."""
-
-    url: str
-    type: str
-    body: bytes
-    headers: dict[str, str]
-    status_code: int | None
-    error: str | None = None
-    response_body: bytes = b""
-
-    @property
-    def event(self) -> dict[str, Any]:
-        parsed: dict[str, Any] = json.loads(self.body)
-        return parsed
+from fin_infra.emulators.deliveries import SentWebhook, deliver
 
 
 class MXWebhooks:
@@ -140,13 +119,7 @@ class MXWebhooks:
         headers = {"Content-Type": "application/json"}
         if credentials is not None:
             headers["Authorization"] = _basic(*credentials)
-        try:
-            with httpx.Client(timeout=self.timeout) as client:
-                response = client.post(url, content=body, headers=headers)
-            sent = SentWebhook(url, kind, body, headers, response.status_code,
-                               response_body=response.content[:RESPONSE_KEPT])  # fmt: skip
-        except httpx.HTTPError as exc:
-            sent = SentWebhook(url, kind, body, headers, None, error=type(exc).__name__)
+        sent = deliver(url, body, headers, type=kind, timeout=self.timeout)
         with self._lock:
             self._sent.append(sent)
         return sent

@@ -5,9 +5,9 @@
     >>> app = create_app(backend)             # serve it with EmulatorServer over mTLS
 """
 
+from fin_infra.emulators.faults import Fault, Faults
 from fin_infra.emulators.teller.app import create_app
 from fin_infra.emulators.teller.errors import EnrollmentError, TellerAPIError
-from fin_infra.emulators.teller.faults import Fault, Faults
 from fin_infra.emulators.teller.models import TellerBackend
 
 __all__ = ["EnrollmentError", "Fault", "Faults", "TellerAPIError", "TellerBackend", "create_app"]

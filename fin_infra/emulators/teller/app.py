@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fin_infra.emulators.faults import Fault, answer, arrive
 from fin_infra.emulators.teller import data
 from fin_infra.emulators.teller.errors import EnrollmentError, TellerAPIError
 from fin_infra.emulators.teller.models import Enrollment, TellerBackend
@@ -339,28 +340,12 @@ class _FaultMiddleware:
             return
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         self.backend.record(scope["method"], path, query)
-        if self.backend.faults.latency > 0:
-            await asyncio.sleep(self.backend.faults.latency)
-        fault = self.backend.faults.take(path)
+        fault = await arrive(self.backend.faults, path)
         if fault is None:
             await self.app(scope, receive, send)
             return
-        if fault.delay > 0:
-            await asyncio.sleep(fault.delay)
-            if fault.body is None and not fault.drop and fault.status < 400:
-                await self.app(scope, receive, send)
-                return
-        if fault.drop:
-            # Promise a body, send part of it and stop: uvicorn then closes the connection mid-response.
-            promised = [(b"content-type", b"application/json"), (b"content-length", b"4096")]
-            await send({"type": "http.response.start", "status": 200, "headers": promised})
-            await send({"type": "http.response.body", "body": b'[{"id":"acc_', "more_body": True})
-            return
-        hint = fault.retry_after_header()
-        headers = {"retry-after": hint} if hint is not None else None
-        if fault.body is not None:
-            raw = Response(fault.body, status_code=fault.status, media_type=fault.content_type, headers=headers)
-            await raw(scope, receive, send)
-            return
-        response = _error(TellerAPIError(fault.status, fault.code, fault.message), headers)
-        await response(scope, receive, send)
+        await answer(fault, scope, receive, send, error=_fault_error, partial_body=b'[{"id":"acc_')
+
+
+def _fault_error(fault: Fault, headers: dict[str, str] | None) -> Response:
+    return _error(TellerAPIError(fault.status, fault.code, fault.message), headers)

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from fin_infra.emulators.faults import Faults
 from fin_infra.emulators.teller import data
 from fin_infra.emulators.teller.changes import TellerChanges
 from fin_infra.emulators.teller.errors import DISCONNECT_MESSAGES, DISCONNECT_REASONS, EnrollmentError, TellerAPIError
-from fin_infra.emulators.teller.faults import Faults
 from fin_infra.emulators.teller.responses import transaction_json
 from fin_infra.emulators.teller.webhooks import SentWebhook, TellerWebhooks
 

@@ -29,12 +29,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
+from fin_infra.emulators.deliveries import SentWebhook as Delivery
+from fin_infra.emulators.deliveries import deliver
 from fin_infra.emulators.teller import data
 
 HEADER = "Teller-Signature"
-RESPONSE_KEPT = 65536
 EVENT_TYPES = frozenset(
     {"enrollment.disconnected", "transactions.processed", "account.number_verification.processed", "webhook.test"}
 )
@@ -62,27 +61,8 @@ def new_event_id() -> str:
 
 
 @dataclass(frozen=True)
-class SentWebhook:
-    """One delivery: what the receiver got (exact bytes and headers) and its answer.
-
-    ``status_code`` is None when the receiver could not be reached (``error`` names the failure);
-    ``response_body`` is the start of the receiver's answer (at most `RESPONSE_KEPT` bytes).
-    """
-
-    url: str
-    event_id: str
-    type: str
-    body: bytes
-    headers: dict[str, str]
-    status_code: int | None
-    error: str | None = None
-    response_body: bytes = b""
-
-    @property
-    def event(self) -> dict[str, Any]:
-        """The parsed envelope (``id``, ``payload``, ``timestamp``, ``type``)."""
-        parsed: dict[str, Any] = json.loads(self.body)
-        return parsed
+class SentWebhook(Delivery):
+    """One Teller delivery (see `fin_infra.emulators.deliveries.SentWebhook`); the event id is Teller's ``id``."""
 
     @property
     def signatures(self) -> list[str]:
@@ -182,7 +162,7 @@ class TellerWebhooks:
             url = self._url
         if earlier is None:
             raise KeyError(f"no webhook {event_id!r} was sent")
-        return self._deliver(url or earlier.url, earlier.event_id, earlier.type, earlier.body)
+        return self._deliver(url or earlier.url, event_id, earlier.type, earlier.body)
 
     def clear(self) -> None:
         """Forget the URL, the secrets and the delivery log."""
@@ -194,16 +174,8 @@ class TellerWebhooks:
     def _deliver(self, url: str, event_id: str, event_type: str, body: bytes) -> SentWebhook:
         live = self.live_secrets()
         headers = {"Content-Type": "application/json", HEADER: signature_header(body, live, int(self.clock()))}
-        try:
-            # A client per delivery: webhooks are rare, and nothing stays open when the emulator stops.
-            with httpx.Client(timeout=self.timeout) as client:
-                response = client.post(url, content=body, headers=headers)
-            sent = SentWebhook(
-                url, event_id, event_type, body, headers, response.status_code,
-                response_body=response.content[:RESPONSE_KEPT],
-            )  # fmt: skip
-        except httpx.HTTPError as exc:
-            sent = SentWebhook(url, event_id, event_type, body, headers, None, error=type(exc).__name__)
+        delivered = deliver(url, body, headers, type=event_type, timeout=self.timeout, event_id=event_id)
+        sent = SentWebhook(**vars(delivered))
         with self._lock:
             self._sent.append(sent)
         return sent

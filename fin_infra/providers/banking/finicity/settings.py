@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fin_infra.banking.exceptions import ProviderConfigurationError
-from fin_infra.providers.banking.teller.settings import RetryPolicy
+from fin_infra.providers.retrying import RetryPolicy
 
 # Finicity serves every environment from one host: "sandbox" is a Mastercard Developers project whose
 # credentials can only create testing customers (FinBank institutions).

@@ -1,8 +1,5 @@
-"""HTTP to MX: one pooled `httpx.AsyncClient` per event loop, Basic auth, MX's Accept header, retries.
-
-As with Teller, a provider object is used from the app's loop and from the synchronous face's portal
-loop; an `httpx.AsyncClient` belongs to the loop it was first used on, so each loop gets its own.
-JSON numbers are parsed straight to `Decimal` (never through float).
+"""HTTP to MX: one pooled `httpx.AsyncClient` per event loop (`PerLoop`), Basic auth, MX's Accept header,
+retries (`Attempts`). JSON numbers are parsed straight to `Decimal` (never through float).
 
     >>> from fin_infra.providers.banking.mx.settings import MXSettings
     >>> MXConnection(MXSettings(client_id="c", api_key="k")).base_url
@@ -14,40 +11,21 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
-import threading
-import time
-from collections.abc import AsyncGenerator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
-from fin_infra import __version__, _sync
+from fin_infra import __version__
 from fin_infra.providers.banking.mx import errors
 from fin_infra.providers.banking.mx.settings import MXSettings
-from fin_infra.providers.banking.teller.errors import retry_after_seconds
+from fin_infra.providers.per_loop import BoundedClient, PerLoop
+from fin_infra.providers.retrying import RETRY_STATUSES, Attempts
 
 log = logging.getLogger("fin_infra.providers.mx")
 
 MEDIA_TYPE = "application/vnd.mx.api.v1+json"
-_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-
-@dataclass
-class _LoopState:
-    client: httpx.AsyncClient
-    limiter: asyncio.Semaphore
-    keeper: AsyncGenerator[None, None]
-
-
-async def _close_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
-    # Closed by loop.shutdown_asyncgens() when the loop's owner shuts it down, even without aclose().
-    try:
-        yield
-    finally:
-        await client.aclose()
 
 
 class MXConnection:
@@ -59,43 +37,19 @@ class MXConnection:
         self._transport = transport
         self._auth = httpx.BasicAuth(settings.client_id, settings.api_key)
         self._headers = {"User-Agent": f"fin-infra/{__version__}", "Accept": MEDIA_TYPE}
-        self._states: dict[asyncio.AbstractEventLoop, _LoopState] = {}
-        self._lock = threading.Lock()
+        self._pools = PerLoop(self._build, BoundedClient.close, name="MX")
 
-    async def _state(self) -> _LoopState:
-        loop = asyncio.get_running_loop()
-        state = self._states.get(loop)
-        if state is not None:
-            return state
+    def _build(self) -> BoundedClient:
         s = self.settings
         timeout = httpx.Timeout(s.timeout, connect=s.connect_timeout)
         limits = httpx.Limits(max_connections=max(20, s.max_concurrency * 2), keepalive_expiry=30)
         client = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, limits=limits, headers=self._headers,
                                    auth=self._auth, transport=self._transport, trust_env=False)  # fmt: skip
-        keeper = _close_with_loop(client)
-        await keeper.__anext__()
-        state = _LoopState(client, asyncio.Semaphore(s.max_concurrency), keeper)
-        with self._lock:
-            for old in [lp for lp in self._states if lp.is_closed()]:
-                del self._states[old]
-            self._states[loop] = state
-        return state
+        return BoundedClient(client, asyncio.Semaphore(s.max_concurrency))
 
     async def aclose(self) -> None:
-        """Close this loop's client and the synchronous face's (see `TellerConnection.aclose` for why only those)."""
-        current = asyncio.get_running_loop()
-        portal = _sync._loop
-        with self._lock:
-            mine = self._states.pop(current, None)
-            theirs = self._states.pop(portal, None) if portal is not None and portal is not current else None
-        if mine is not None:
-            await mine.keeper.aclose()
-        if theirs is not None and portal is not None and portal.is_running():
-            future = asyncio.run_coroutine_threadsafe(theirs.keeper.aclose(), portal)
-            try:
-                await asyncio.wait_for(asyncio.wrap_future(future), timeout=5)
-            except TimeoutError:
-                log.warning("the MX HTTP client of the synchronous face did not close in time")
+        """Close this loop's client and the synchronous face's (see `PerLoop.aclose` for why only those)."""
+        await self._pools.aclose()
 
     # --- requests --------------------------------------------------------------------------------
 
@@ -143,22 +97,17 @@ class MXConnection:
         missing: errors.Missing = "member",
     ) -> httpx.Response:
         """One MX call, retried on 429 / 5xx / connection errors when ``retry``, within ``retry.total_timeout``."""
-        state = await self._state()
-        policy = self.settings.retry
-        deadline = time.monotonic() + policy.total_timeout
-        attempt = 0
+        pool = await self._pools.get()
+        attempts = Attempts(self.settings.retry, timeout=self.settings.timeout, connect=self.settings.connect_timeout)
         while True:
-            attempt += 1
-            remaining = max(0.05, deadline - time.monotonic())
-            timeout = httpx.Timeout(min(self.settings.timeout, remaining),
-                                    connect=min(self.settings.connect_timeout, remaining))  # fmt: skip
+            timeout = attempts.start()
             try:
-                async with state.limiter:
-                    response = await state.client.request(method, path, params=params, content=content,
-                                                          headers=headers, timeout=timeout)  # fmt: skip
+                async with pool.limiter:
+                    response = await pool.client.request(method, path, params=params, content=content,
+                                                         headers=headers, timeout=timeout)  # fmt: skip
             except httpx.TransportError as exc:
-                delay = self._backoff(attempt)
-                if not retry or not self._can_retry(attempt, delay, deadline):
+                delay = attempts.delay() if retry else None
+                if delay is None:
                     raise errors.error_from_transport(exc) from exc
                 log.info("MX %s %s failed (%s); retrying in %.2fs", method, _shape(path), type(exc).__name__, delay)
                 await asyncio.sleep(delay)
@@ -166,24 +115,15 @@ class MXConnection:
             if response.is_success:
                 return response
             error = errors.error_from_response(response, missing=missing)
-            if retry and response.status_code in _RETRY_STATUSES:
-                hinted = retry_after_seconds(response.headers)
-                delay = hinted if hinted is not None else self._backoff(attempt)
-                if self._can_retry(attempt, delay, deadline):
+            if retry and response.status_code in RETRY_STATUSES:
+                delay = attempts.delay(response.headers)
+                if delay is not None:
                     log.info("MX %s %s answered %s; retrying in %.2fs", method, _shape(path), response.status_code,
                              delay)  # fmt: skip
                     await asyncio.sleep(delay)
                     continue
             log.info("MX %s %s answered %s", method, _shape(path), response.status_code)
             raise error
-
-    def _backoff(self, attempt: int) -> float:
-        policy = self.settings.retry
-        cap = min(policy.max_delay, policy.base_delay * (2 ** (attempt - 1)))
-        return random.uniform(cap / 2, cap)  # noqa: S311 - jitter, not cryptography
-
-    def _can_retry(self, attempt: int, delay: float, deadline: float) -> bool:
-        return attempt < self.settings.retry.max_attempts and time.monotonic() + delay < deadline
 
 
 def _shape(path: str) -> str:

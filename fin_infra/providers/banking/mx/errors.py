@@ -28,7 +28,7 @@ from fin_infra.banking.exceptions import (
     ProviderUnavailableError,
     RateLimitError,
 )
-from fin_infra.providers.banking.teller.errors import retry_after_seconds
+from fin_infra.providers.retry_after import retry_after_header
 
 PROVIDER = "mx"
 Missing = Literal["member", "account", "other"]
@@ -160,7 +160,7 @@ def error_from_response(response: httpx.Response, *, missing: Missing = "member"
         message or response.reason_phrase,
         missing=missing,
         request_id=response.headers.get("x-request-id"),
-        retry_after=retry_after_seconds(response.headers),
+        retry_after=retry_after_header(response.headers),
     )
 
 

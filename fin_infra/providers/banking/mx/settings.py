@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fin_infra.banking.exceptions import ProviderConfigurationError
-from fin_infra.providers.banking.teller.settings import RetryPolicy
+from fin_infra.providers.retrying import RetryPolicy
 
 HOSTS = {"integration": "https://int-api.mx.com", "production": "https://api.mx.com"}
 ALIASES = {"sandbox": "integration", "int": "integration", "prod": "production"}

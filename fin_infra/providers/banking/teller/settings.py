@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fin_infra.banking.exceptions import ProviderConfigurationError
+from fin_infra.providers.retrying import RetryPolicy as RetryPolicy
 
 # Teller serves every environment from one host; the access token decides sandbox vs live.
 DEFAULT_BASE_URL = "https://api.teller.io"
@@ -44,20 +45,6 @@ NOT_CONFIGURED = (
 def configured_in(env: Mapping[str, str]) -> bool:
     """Whether any Teller variable is set (an explicit ``TELLER_ENVIRONMENT=sandbox`` counts)."""
     return any(env.get(var, "").strip() for variables in ENV_VARS.values() for var in variables)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How idempotent reads are retried on 429, 5xx and connection errors.
-
-    Delays grow exponentially from ``base_delay`` (full jitter, capped at ``max_delay``); a
-    ``Retry-After`` from Teller is honoured; nothing is retried past ``total_timeout`` seconds.
-    """
-
-    max_attempts: int = 4
-    base_delay: float = 0.25
-    max_delay: float = 4.0
-    total_timeout: float = 20.0
 
 
 @dataclass(frozen=True)

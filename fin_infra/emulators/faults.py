@@ -1,4 +1,6 @@
-"""Injected faults: latency on every request, and one-shot errors, raw answers, hangs or dropped connections.
+"""Injected faults, shared by the Teller, MX and Finicity emulators: latency on every request, and one-shot
+errors, raw answers, hangs or dropped connections. `arrive` and `answer` play them in an emulator's ASGI
+middleware; only the error body (the provider's own shape) differs per emulator.
 
     >>> faults = Faults()
     >>> faults.fail_next(429, retry_after=1)
@@ -11,9 +13,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 
 @dataclass(frozen=True)
@@ -26,7 +33,7 @@ class Fault:
     retry_after: float | str | None = None  # a string is sent as written ("inf", an HTTP date, ...)
     drop: bool = False
     path: str | None = None  # only requests whose path starts with this
-    body: str | None = None  # a raw body instead of Teller's error JSON (HTML, malformed or wrong-shape JSON)
+    body: str | None = None  # a raw body instead of the provider's error JSON (HTML, malformed or wrong-shape JSON)
     content_type: str = "application/json"
     delay: float = 0.0  # seconds before answering
 
@@ -54,7 +61,7 @@ class Faults:
         message: str | None = None,
         path: str | None = None,
     ) -> None:
-        """The next ``times`` matching requests answer ``status`` (with Teller's error body)."""
+        """The next ``times`` matching requests answer ``status`` (with the provider's error body)."""
         with self._lock:
             self._queue.extend(Fault(status, code, message, retry_after, False, path) for _ in range(times))
 
@@ -101,3 +108,48 @@ class Faults:
         with self._lock:
             self._queue.clear()
             self.latency = 0.0
+
+
+async def arrive(faults: Faults, path: str) -> Fault | None:
+    """Wait out the latency, then take the fault for a request to ``path`` (a hang waits here too).
+
+    None: answer the request normally (no fault, or a hang that ends in a normal answer)."""
+    if faults.latency > 0:
+        await asyncio.sleep(faults.latency)
+    fault = faults.take(path)
+    if fault is not None and fault.delay > 0:
+        await asyncio.sleep(fault.delay)
+        if fault.body is None and not fault.drop and fault.status < 400:
+            return None
+    return fault
+
+
+ErrorResponse = Callable[[Fault, "dict[str, str] | None"], ASGIApp]
+
+
+async def answer(
+    fault: Fault,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    *,
+    error: ErrorResponse,
+    partial_body: bytes,
+    media_type: str = "application/json",
+) -> None:
+    """Play ``fault``: a cut connection (``partial_body`` sent, then nothing), a raw answer, or the provider's
+    error response built by ``error(fault, headers)`` (``Retry-After`` sent as the fault gives it)."""
+    if fault.drop:
+        # Promise a body, send part of it and stop: uvicorn then closes the connection mid-response.
+        promised = [(b"content-type", media_type.encode()), (b"content-length", b"4096")]
+        await send({"type": "http.response.start", "status": 200, "headers": promised})
+        await send({"type": "http.response.body", "body": partial_body, "more_body": True})
+        return
+    hint = fault.retry_after_header()
+    headers = {"retry-after": hint} if hint is not None else None
+    if fault.body is not None:  # an HTML error page from a proxy, malformed or wrong-shape JSON
+        raw = Response(fault.body, status_code=fault.status, media_type=fault.content_type, headers=headers)
+        await raw(scope, receive, send)
+        return
+    await error(fault, headers)(scope, receive, send)
+
