@@ -70,6 +70,8 @@ async def test_daily_balances_then_retention(
                            " WHERE id = $1", rows[0]["id"], dt.timedelta(days=91))
         await conn.execute("UPDATE fin_infra_ledger_transactions SET removed = true, updated_at = now() - $2::interval"
                            " WHERE id = $1", rows[1]["id"], dt.timedelta(days=10))
+        await conn.execute("UPDATE procrastinate_events SET at = at - interval '15 days' WHERE job_id IN "
+                           "(SELECT id FROM procrastinate_jobs WHERE task_name = $1)", BALANCES_ONE_TASK)
         before = {
             "audit": await conn.fetchval("SELECT count(*) FROM fin_infra_audit_log"),
             "rows": await conn.fetchval("SELECT count(*) FROM fin_infra_ledger_transactions"),
@@ -86,10 +88,12 @@ async def test_daily_balances_then_retention(
         kept = await conn.fetchval("SELECT count(*) FROM fin_infra_ledger_transactions WHERE id = $1", rows[1]["id"])
         old_left = await conn.fetchval("SELECT count(*) FROM balance_history WHERE date = $1", old_day)
         sync_jobs = await conn.fetchval("SELECT count(*) FROM procrastinate_jobs WHERE task_name = $1", SYNC_TASK)
+        aged_jobs = await conn.fetchval("SELECT count(*) FROM procrastinate_jobs WHERE task_name = $1",
+                                        BALANCES_ONE_TASK)
     finally:
         await conn.close()
         await jobs.aclose()
         await env.aclose()
     assert after == {"audit": before["audit"] - 1, "rows": before["rows"] - 1, "snapshots": before["snapshots"] - 1}
     assert (gone, kept, old_left) == (0, 1, 0)
-    assert sync_jobs == 1  # finished jobs are kept FIN_INFRA_RETENTION_JOBS_DAYS (14) days
+    assert (sync_jobs, aged_jobs) == (1, 0)  # finished jobs are kept FIN_INFRA_RETENTION_JOBS_DAYS (14) days
