@@ -29,6 +29,13 @@ PRUNE_TASK = "fin_infra.prune"
 TICK_TASK = "fin_infra.schedule_tick"
 STALLED_TASK = "fin_infra.retry_stalled"
 PERIODIC_TASKS = (SYNC_ALL_TASK, BALANCES_TASK, PRUNE_TASK)
+SCHEDULED = "schedule"  # the trigger of the nightly syncs
+# A trigger that finds the connection's nightly sync waiting for its spot in the window runs it now instead:
+# a webhook must not wait up to the window's length. (Retries keep their delay: the provider asked for it.)
+_PULL_FORWARD = (
+    "UPDATE procrastinate_jobs SET scheduled_at = now() WHERE queueing_lock = %(lock)s AND status = 'todo' "
+    "AND scheduled_at > now() AND args->>'trigger' = %(scheduled)s"
+)
 MISSING_SCHEMA = "the job queue's tables are missing from {where}: run `python -m fin_infra db upgrade` first"
 
 
@@ -71,7 +78,8 @@ async def check_schema(app: App, where: str) -> None:
 async def defer_sync(
     app: App, connection_id: str, *, trigger: str, attempt: int = 0, at: dt.datetime | None = None
 ) -> bool:
-    """Queue a sync of the connection; False when one already waits for it (the trigger is coalesced)."""
+    """Queue a sync of the connection; False when one already waits for it (the trigger is coalesced; a nightly
+    sync still waiting for its spot in the window then runs now)."""
     from procrastinate.exceptions import AlreadyEnqueued
 
     lock = sync_lock(connection_id)
@@ -79,6 +87,8 @@ async def defer_sync(
     try:
         await deferrer.defer_async(connection_id=connection_id, trigger=trigger[:48], attempt=attempt)
     except AlreadyEnqueued:
+        if at is None and trigger != SCHEDULED:
+            await app.connector.execute_query_async(_PULL_FORWARD, lock=lock, scheduled=SCHEDULED)
         return False
     return True
 
