@@ -11,6 +11,7 @@ the connection (at most one waits), so a burst of webhooks for one item is one o
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
@@ -99,12 +100,15 @@ class ProcrastinateJobs:
     def __init__(self, url: str) -> None:
         self.app, self.where = make_app(url)
         self._open = False
+        self._opening: asyncio.Lock | None = None
 
     async def start(self) -> None:
-        if not self._open:
-            await self.app.open_async()
-            self._open = True
-        await check_schema(self.app, self.where)
+        self._opening = self._opening or asyncio.Lock()
+        async with self._opening:  # concurrent first triggers (an app served without its lifespan) open one pool
+            if not self._open:
+                await self.app.open_async()  # a second call reuses the pool
+                await check_schema(self.app, self.where)
+                self._open = True
 
     async def enqueue_sync(self, connection_id: str, *, trigger: str) -> bool:
         if not self._open:
@@ -112,9 +116,8 @@ class ProcrastinateJobs:
         return await defer_sync(self.app, connection_id, trigger=trigger)
 
     async def aclose(self) -> None:
-        if self._open:
-            self._open = False
-            await self.app.close_async()
+        self._open = False
+        await self.app.close_async()  # nothing to do when never opened
 
     def __repr__(self) -> str:
         return f"ProcrastinateJobs({self.where!r})"
