@@ -51,7 +51,8 @@ def connector_options(url: str) -> tuple[dict[str, Any], str]:
     if not parsed.drivername.startswith(("postgresql", "postgres")):
         raise ValueError("the job queue needs PostgreSQL: jobs='postgresql://user@host/dbname'")
     parsed, schema = split_schema(parsed)
-    conninfo = parsed.set(drivername="postgresql", query={}).render_as_string(hide_password=False)
+    # libpq parameters in the query (sslmode=require, ...) stay; only fin-infra's own ``schema`` is taken out
+    conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
     kwargs: dict[str, Any] = {"options": f"-c search_path={schema}"} if schema else {}
     where = shown(parsed) + (f" (schema {schema})" if schema else "")
     return {"conninfo": conninfo, "kwargs": kwargs}, where
