@@ -7,6 +7,8 @@ balance history.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fin_infra.banking.history.stores.sql import SQLBalanceStore
 from fin_infra.banking.sync.connections import StoredConnections
 from fin_infra.banking.sync.runner import LedgerSync
@@ -18,8 +20,13 @@ from fin_infra.storage.sql_connection_store import SQLConnectionStore
 class Resources:
     """One worker's database, connection store, ledger and balance store (opened lazily, closed by `aclose`)."""
 
-    def __init__(self, database_url: str, *, keys: Keyring | None = None) -> None:
-        self.database = Database(database_url)
+    def __init__(self, database_url: str, *, keys: Keyring | None = None, concurrency: int = 4) -> None:
+        options: dict[str, Any] = {}
+        if not database_url.startswith(("sqlite", "memory")):
+            # each running sync holds one connection for its lock and needs another for its writes: a pool
+            # smaller than twice the concurrency could leave every sync waiting for a second connection
+            options = {"pool_size": 2 * concurrency + 2, "max_overflow": concurrency}
+        self.database = Database(database_url, **options)
         self.store = SQLConnectionStore(self.database)
         self.connections = StoredConnections(self.store, keys=keys or Keyring.from_env())
         self.ledger = LedgerSync(self.database, connections=self.connections)

@@ -28,6 +28,7 @@ from fin_infra.banking.background.queue import (
     BALANCES_ONE_TASK,
     BALANCES_TASK,
     PRUNE_TASK,
+    SCHEDULED,
     STALLED_TASK,
     SYNC_ALL_TASK,
     SYNC_TASK,
@@ -101,7 +102,7 @@ def register_tasks(app: object, resources: Callable[[], Resources], settings: Jo
         start = _utc(scheduled)
         for connection_id in await work.connection_ids(resources().database):
             at = start + dt.timedelta(seconds=work.spread_offset(connection_id, settings.sync_window))
-            await defer_sync(app, connection_id, trigger="schedule", at=at)
+            await defer_sync(app, connection_id, trigger=SCHEDULED, at=at)
 
     @app.task(name=BALANCES_TASK)
     async def record_balances(scheduled: int) -> None:

@@ -31,7 +31,7 @@ async def run_worker(
     app, where = make_app(url, pool_size=concurrency + 4)
     async with app.open_async():
         await check_schema(app, where)
-        resources = Resources(database_url or url)
+        resources = Resources(database_url or url, concurrency=concurrency)
         try:
             await resources.check()
             register_tasks(app, lambda: resources, settings)

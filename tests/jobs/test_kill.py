@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from fin_infra.banking.background.queue import SYNC_TASK, ProcrastinateJobs
 from fin_infra.banking.sync.sql import SQLLedgerStore
 from fin_infra.testing.plaid import PlaidEmulator
@@ -19,14 +21,17 @@ from tests.sync.ledger_setup import Ledger
 from tests.sync.truth import compare, plaid_truth
 
 
+@pytest.mark.parametrize("newer", [False, True], ids=["alone", "a-newer-trigger-waits"])
 async def test_a_killed_workers_sync_is_retried_by_the_other(
-    plaid: PlaidEmulator, workers: Workers, jobs_url: str, postgres_url: str, schema: str
+    newer: bool, plaid: PlaidEmulator, workers: Workers, jobs_url: str, postgres_url: str, schema: str
 ) -> None:
-    token = plaid.create_access_token(transaction_count=4000)  # 8 pages of 500
+    # newer: a webhook queued a sync while the dead worker's job still looked running; that job can't go back to
+    # the queue beside it (one waits per connection), so it is closed as failed and the waiting one syncs.
+    token = plaid.create_access_token(transaction_count=3000)  # 6 pages of 500
     item_id = plaid.backend.item_for(token).item_id
     env = Ledger(jobs_url, {})
     await env.connect("conn_big", "plaid", item_id, token)
-    plaid.backend.inject_fault(latency=0.7, endpoint="/transactions/sync", times=None)
+    plaid.backend.inject_fault(latency=0.5, endpoint="/transactions/sync", times=None)
     jobs = ProcrastinateJobs(jobs_url)
     conn = await connect(postgres_url, schema)
     try:
@@ -45,18 +50,23 @@ async def test_a_killed_workers_sync_is_retried_by_the_other(
         await asyncio.sleep(0.5)
         first.send_signal(signal.SIGKILL)
         first.wait(10)
+        if newer:
+            assert await jobs.enqueue_sync("conn_big", trigger="webhook")
         await wait_idle(conn, workers, 120)
         all_runs = await runs(conn)
-        job = await conn.fetch("SELECT status::text AS status, attempts FROM procrastinate_jobs WHERE task_name = $1",
-                               SYNC_TASK)
+        job = await conn.fetch("SELECT status::text AS status, attempts FROM procrastinate_jobs WHERE task_name = $1"
+                               " ORDER BY id", SYNC_TASK)
         assert [r["outcome"] for r in all_runs] == ["crashed", "ok"]
         assert overlaps(all_runs) == []  # the crashed run ends when the next one found it dead
-        assert len(job) == 1 and job[0]["status"] == "succeeded" and job[0]["attempts"] >= 1  # the same job, again
+        if newer:
+            assert [r["status"] for r in job] == ["failed", "succeeded"] and all_runs[1]["trigger"] == "webhook"
+        else:
+            assert len(job) == 1 and job[0]["status"] == "succeeded" and job[0]["attempts"] >= 1  # the same job
         assert workers.stop()[1] == 0
         ledger = await SQLLedgerStore(env.database).transactions("conn_big")
         diff = compare(ledger, plaid_truth(plaid.backend, token))
         assert diff.clean, diff.line()
-        assert len(ledger) >= 4000
+        assert len(ledger) >= 3000
     finally:
         await conn.close()
         await jobs.aclose()

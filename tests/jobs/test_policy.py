@@ -87,3 +87,14 @@ def test_settings_from_the_environment() -> None:
         JobSettings.from_env({"FIN_INFRA_RETENTION_BALANCE_DAYS": "a year"})
     with pytest.raises(ValueError, match="STALLED_AFTER"):
         JobSettings(heartbeat=10, stalled_after=5)
+
+
+def test_queue_urls_keep_libpq_options_and_never_show_the_password() -> None:
+    from fin_infra.banking.background.queue import connector_options
+
+    options, where = connector_options("postgresql://app:s3cret@db:5432/app?schema=tenant_1&sslmode=require")
+    assert options == {"conninfo": "postgresql://app:s3cret@db:5432/app?sslmode=require",
+                       "kwargs": {"options": "-c search_path=tenant_1"}}
+    assert "s3cret" not in where and "tenant_1" in where
+    with pytest.raises(ValueError, match="PostgreSQL"):
+        connector_options("sqlite:///app.db")

@@ -16,6 +16,7 @@ from fin_infra.banking.background.queue import SYNC_ALL_TASK, SYNC_TASK, TICK_TA
 from fin_infra.banking.background.settings import JobSettings
 from fin_infra.banking.background.work import spread_offset
 from fin_infra.jobs.resources import Resources
+from fin_infra.jobs.status import status_data
 from fin_infra.jobs.tasks import register_tasks
 from fin_infra.testing.plaid import PlaidEmulator
 from tests.jobs.workers import Workers, connect, runs, wait_idle
@@ -70,6 +71,7 @@ async def test_nightly_sync_runs_at_its_time_in_its_zone(
                 await asyncio.sleep(0.1)
             await wait_idle(conn, workers, 60)
         jobs = await conn.fetch("SELECT args, scheduled_at FROM procrastinate_jobs WHERE task_name = $1", SYNC_TASK)
+        status = await status_data(jobs_url)
         all_runs = await runs(conn)
     finally:
         await conn.close()
@@ -81,3 +83,5 @@ async def test_nightly_sync_runs_at_its_time_in_its_zone(
         cid = next(c for c in ids if f'"{c}"' in job["args"])
         assert job["scheduled_at"] == start + dt.timedelta(seconds=spread_offset(cid, 900))
     assert len({job["scheduled_at"] for job in jobs}) == len(ids)
+    assert status["periodic"][SYNC_ALL_TASK]["status"] == "succeeded"  # what `jobs status` shows as its last run
+    assert SYNC_TASK not in status["queued"] and status["failed"] == {} and status["syncs"] == []

@@ -8,7 +8,7 @@ webhooks, on ``POST /connections/{id}/sync``, and the periodic work).
   extra): syncs are queued in PostgreSQL and run by ``python -m fin_infra worker`` processes on any machine,
   which also run the periodic work (`JobSettings`: nightly sync, daily balances, retention).
 
-    >>> jobs = jobs_for(None, ledger=None)   # doctest: +SKIP
+    >>> add_banking(app, providers=["plaid"], connections=URL, current_user=get_user_id, jobs=URL)  # doctest: +SKIP
 """
 
 from fin_infra.banking.background.protocol import BackgroundJobs

@@ -9,8 +9,9 @@ fin-infra's database), or, in pass-through mode, dropping the cached ranges of t
 Events that mean "transactions changed": Plaid ``TRANSACTIONS`` ``SYNC_UPDATES_AVAILABLE``, ``DEFAULT_UPDATE``,
 ``HISTORICAL_UPDATE``, ``INITIAL_UPDATE``, ``TRANSACTIONS_REMOVED``; Teller ``transactions.processed``; MX
 ``AGGREGATION`` and ``HISTORY`` (``member_data_updated``: MX aggregated the member; ``item_id`` is its GUID).
-Syncs run in the background of the process (`InProcessRunner`); a sync already running for the connection
-turns the trigger into its one follow-up run (`runner.LedgerSync.sync`).
+Syncs run in the background of the process (`InProcessRunner`), or through ``jobs`` (a `BackgroundJobs`, e.g.
+the Procrastinate queue of ``add_banking(..., jobs=...)``); a sync already running for the connection turns the
+trigger into its one follow-up run (`runner.LedgerSync.sync`), a queued one absorbs it.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ TokenForItem = Callable[[str], Awaitable[str | None] | str | None]
 
 
 class InProcessRunner:
-    """Background syncs as tasks of the running event loop (the jobs layer replaces this with a queue)."""
+    """Background syncs as tasks of the running event loop (`InProcessJobs`; a queue replaces it with ``jobs=``)."""
 
     def __init__(self) -> None:
         self.tasks: set[asyncio.Task[Any]] = set()
