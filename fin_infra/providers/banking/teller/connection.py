@@ -1,7 +1,5 @@
-"""HTTP to Teller: one pooled `httpx.AsyncClient` per event loop, Basic auth, retries, error mapping.
-
-A provider object is used from the app's event loop and from the synchronous face's portal loop;
-an `httpx.AsyncClient` belongs to the loop it was first used on, so each loop gets its own.
+"""HTTP to Teller: pooled `httpx.AsyncClient`s per event loop (`PerLoop`), Basic auth, retries (`Attempts`),
+error mapping.
 
     >>> conn = TellerConnection(TellerSettings())
     >>> conn.base_url
@@ -13,27 +11,26 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 import ssl
-import threading
 import time
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from fin_infra import __version__, _sync
+from fin_infra import __version__
 from fin_infra.banking.exceptions import BankingError, invalid_response
 from fin_infra.providers.banking.teller import errors
 from fin_infra.providers.banking.teller.certificates import diagnose_handshake
 from fin_infra.providers.banking.teller.concurrency import RequestLimits
 from fin_infra.providers.banking.teller.settings import TellerSettings
+from fin_infra.providers.per_loop import PerLoop
+from fin_infra.providers.retrying import RETRY_STATUSES, Attempts
 
 log = logging.getLogger("fin_infra.providers.teller")
 
-_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 # Connections per pooled client. httpcore's pool checks every one of its connections (a poll() each) on
@@ -43,31 +40,20 @@ _POOL_SIZE = 8
 
 
 @dataclass
-class _LoopState:
+class _Pools:
     clients: list[httpx.AsyncClient]
     busy: list[int]  # requests in flight on each client
     limits: RequestLimits
-    keeper: AsyncGenerator[None, None]
 
     def least_busy(self) -> int:
         # In flight in all is at most the host bound (the limits see to it), and the pools share it
         # out, so the least busy pool always has a connection free: no request waits in a pool.
         return min(range(len(self.busy)), key=self.busy.__getitem__)
 
-
-async def _close_with_loop(clients: list[httpx.AsyncClient]) -> AsyncGenerator[None, None]:
-    # An async generator the loop tracks: when its owner shuts the loop down (asyncio.run,
-    # pytest-asyncio), loop.shutdown_asyncgens() runs this ``finally`` on that loop, so pooled
-    # connections are closed before the loop is, even if nobody called aclose().
-    try:
-        yield
-    finally:
-        for client in clients:
+    @staticmethod
+    async def close(pools: _Pools) -> None:
+        for client in pools.clients:
             await client.aclose()
-
-
-async def _finish(keeper: AsyncGenerator[None, None]) -> None:
-    await keeper.aclose()
 
 
 class TellerConnection:
@@ -87,19 +73,14 @@ class TellerConnection:
         self._ssl_context = ssl_context
         self._probe_context = probe_context
         self._transport = transport
-        self._states: dict[asyncio.AbstractEventLoop, _LoopState] = {}
-        self._lock = threading.Lock()
+        self._pools = PerLoop(self._build, _Pools.close, name="Teller")
         self._headers = {"User-Agent": f"fin-infra/{__version__}", "Accept": "application/json"}
         if settings.api_version:
             self._headers["Teller-Version"] = settings.api_version
 
     # --- per-loop client -------------------------------------------------------------------------
 
-    async def _state(self) -> _LoopState:
-        loop = asyncio.get_running_loop()
-        state = self._states.get(loop)
-        if state is not None:
-            return state
+    def _build(self) -> _Pools:
         timeout = httpx.Timeout(self.settings.timeout, connect=self.settings.connect_timeout)
         if self._transport is not None:
             given = httpx.AsyncClient(
@@ -124,41 +105,16 @@ class TellerConnection:
                 )
                 for _ in range(pools)
             ]
-        keeper = _close_with_loop(clients)
-        await keeper.__anext__()  # runs to its ``yield`` without suspending: no other task can race us here
         bounds = RequestLimits(per_host=self.settings.max_connections, per_token=self.settings.max_concurrency)
-        state = _LoopState(clients, [0] * len(clients), bounds, keeper)
-        with self._lock:
-            for old in [lp for lp in self._states if lp.is_closed()]:
-                del self._states[old]
-            self._states[loop] = state
-        return state
+        return _Pools(clients, [0] * len(clients), bounds)
 
     async def limits(self) -> RequestLimits:
         """The bounds on this loop's concurrent requests (per host, per token)."""
-        return (await self._state()).limits
+        return (await self._pools.get()).limits
 
     async def aclose(self) -> None:
-        """Close this loop's client, and the synchronous face's (portal loop) client.
-
-        Clients of other loops are left to those loops: waiting on a loop that may itself be
-        blocked waiting on us (a synchronous call made from async code) would deadlock. They close
-        when their loop shuts down (see `_close_with_loop`) or when ``aclose()`` runs there.
-        """
-        current = asyncio.get_running_loop()
-        portal = _sync._loop
-        with self._lock:
-            mine = self._states.pop(current, None)
-            theirs = self._states.pop(portal, None) if portal is not None and portal is not current else None
-        if mine is not None:
-            await _finish(mine.keeper)
-        if theirs is not None and portal is not None and portal.is_running():
-            # The portal loop never waits on another loop, so waiting on it here can't deadlock.
-            future = asyncio.run_coroutine_threadsafe(_finish(theirs.keeper), portal)
-            try:
-                await asyncio.wait_for(asyncio.wrap_future(future), timeout=5)
-            except TimeoutError:
-                log.warning("the Teller HTTP client of the synchronous face did not close in time")
+        """Close this loop's clients and the synchronous face's (see `PerLoop.aclose` for why only those)."""
+        await self._pools.aclose()
 
     # --- requests --------------------------------------------------------------------------------
 
@@ -180,18 +136,12 @@ class TellerConnection:
         retry: bool = True,
     ) -> httpx.Response:
         """One Teller call with Basic auth (token as username, empty password), retried when safe."""
-        state = await self._state()
-        policy = self.settings.retry
-        deadline = time.monotonic() + policy.total_timeout
+        state = await self._pools.get()
+        attempts = Attempts(self.settings.retry, timeout=self.settings.timeout, connect=self.settings.connect_timeout)
         auth = httpx.BasicAuth(access_token, "") if access_token else None
-        attempt = 0
         probed = False
         while True:
-            attempt += 1
-            remaining = max(0.05, deadline - time.monotonic())
-            timeout = httpx.Timeout(
-                min(self.settings.timeout, remaining), connect=min(self.settings.connect_timeout, remaining)
-            )
+            timeout = attempts.start()
             try:
                 async with state.limits.slot(access_token):
                     pool = state.least_busy()
@@ -203,10 +153,10 @@ class TellerConnection:
                     finally:
                         state.busy[pool] -= 1
             except httpx.TransportError as exc:
-                failure: BankingError = await self._transport_failure(exc, probed, deadline)
+                failure: BankingError = await self._transport_failure(exc, probed, attempts.deadline)
                 probed = True
-                delay = self._backoff(attempt)
-                if not retry or not self._can_retry(attempt, delay, deadline):
+                delay = attempts.delay() if retry else None
+                if delay is None:
                     raise failure from exc
                 log.info("Teller %s %s failed (%s); retrying in %.2fs", method, path, type(exc).__name__, delay)
                 await asyncio.sleep(delay)
@@ -214,10 +164,9 @@ class TellerConnection:
             if response.is_success:
                 return response
             error = errors.error_from_response(response)
-            if retry and response.status_code in _RETRY_STATUSES:
-                hinted = errors.retry_after_seconds(response.headers)  # 429, and a 503 may say when too
-                delay = hinted if hinted is not None else self._backoff(attempt)
-                if self._can_retry(attempt, delay, deadline):
+            if retry and response.status_code in RETRY_STATUSES:
+                delay = attempts.delay(response.headers)  # 429, and a 503 may say when too
+                if delay is not None:
                     log.info("Teller %s %s answered %s; retrying in %.2fs", method, path, response.status_code, delay)
                     await asyncio.sleep(delay)
                     continue
@@ -230,14 +179,6 @@ class TellerConnection:
                 response.headers.get("x-request-id"),
             )
             raise error
-
-    def _backoff(self, attempt: int) -> float:
-        policy = self.settings.retry
-        cap = min(policy.max_delay, policy.base_delay * (2 ** (attempt - 1)))
-        return random.uniform(cap / 2, cap)  # noqa: S311 - jitter, not cryptography
-
-    def _can_retry(self, attempt: int, delay: float, deadline: float) -> bool:
-        return attempt < self.settings.retry.max_attempts and time.monotonic() + delay < deadline
 
     async def _transport_failure(self, exc: httpx.TransportError, probed: bool, deadline: float) -> BankingError:
         """The error a transport failure stands for; a refused client certificate is not retried."""
