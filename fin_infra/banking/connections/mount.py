@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from fin_infra.banking.connections.audit_buffer import BufferedAuditStore
 from fin_infra.banking.connections.ledger import ConnectionsLedger, attach_ledger
 from fin_infra.banking.connections.routes import build_connections_router
 from fin_infra.banking.connections.service import ConnectionService
@@ -72,6 +73,7 @@ def mount(
     track_balances: bool,
     migrate: bool,
 ) -> Mounted:
+    store = BufferedAuditStore(store)  # audit entries written in batches, off the request path
     service = ConnectionService(store, providers, keys, history=history_store)
     ledger = attach_ledger(service)
 
