@@ -8,7 +8,8 @@ and under 5% of a request to a provider's sandbox. Printed, on SQLite (a temp fi
   copy of it), check the owner, decrypt (AES-256-GCM), median of many;
 - the same plus the audit entry each decryption writes (what a data route really adds);
 - ``GET /banking/accounts`` on the sandbox provider (in process, no network: the worst case for the ratio)
-  in pass-through mode (Bearer token) and with ``connection_id``, medians and their difference;
+  in pass-through mode (Bearer token) and with ``connection_id``, medians and their difference; the same
+  with the app's ``current_user`` an ``async def`` (a plain ``def`` costs a thread-pool hop per request);
 - the same route on the Plaid emulator over HTTP (a "sandbox request"); the overhead / that request.
 
 Pass-through and connections requests are measured alternately, so load from other processes hits both
@@ -44,6 +45,10 @@ POSTGRES_URL = os.environ.get("FIN_INFRA_TEST_POSTGRES_URL", "postgresql://postg
 
 
 def user(x_user: str = Header("bench")) -> str:
+    return x_user
+
+
+async def async_user(x_user: str = Header("bench")) -> str:
     return x_user
 
 
@@ -95,13 +100,17 @@ async def bench_backend(label: str, url: str, plaid: Any) -> dict[str, float]:
     add_banking(passthrough, provider=sandbox)
     plain_plaid = FastAPI()
     add_banking(plain_plaid, provider=plaid.client())
+    async_app = FastAPI()  # the same database, the app's current_user an ``async def`` (no thread-pool hop)
+    add_banking(async_app, providers=[sandbox, plaid.client()], connections=url, current_user=async_user)
     async with (
         app.router.lifespan_context(app),
         passthrough.router.lifespan_context(passthrough),
         plain_plaid.router.lifespan_context(plain_plaid),
+        async_app.router.lifespan_context(async_app),
     ):
         if True:
             c, p, pp = await _client(app), await _client(passthrough), await _client(plain_plaid)
+            ac = await _client(async_app)
             public = await sandbox.create_sandbox_public_token()
             token = (await sandbox.exchange_public_token(await sandbox.create_sandbox_public_token())).access_token
             cid = (await c.post("/banking/exchange", json={"public_token": public})).json()["connection"]["id"]
@@ -133,13 +142,18 @@ async def bench_backend(label: str, url: str, plaid: Any) -> dict[str, float]:
                 lambda: c.get("/banking/accounts", params={"connection_id": cid}),
                 N_ROUTE,
             )
+            out["pass_again"], out["conn_async"] = await _paired(
+                lambda: p.get("/banking/accounts", headers=auth),
+                lambda: ac.get("/banking/accounts", params={"connection_id": cid}),
+                N_ROUTE,
+            )
             pauth = {"Authorization": f"Bearer {plaid_token}"}
             out["plaid_pass"], out["plaid_conn"] = await _paired(
                 lambda: pp.get("/banking/accounts", headers=pauth),
                 lambda: c.get("/banking/accounts", params={"connection_id": pcid}),
                 N_ROUTE // 4,
             )
-            for client in (c, p, pp):
+            for client in (c, p, pp, ac):
                 await client.aclose()
     ms = {k: v * 1e3 for k, v in out.items()}
     load = os.getloadavg()[0]
@@ -151,6 +165,11 @@ async def bench_backend(label: str, url: str, plaid: Any) -> dict[str, float]:
     extra = ms["conn"] - ms["pass"]
     print(f"  GET /accounts sandbox, pass-through:             {ms['pass']:7.3f} ms")
     print(f"  GET /accounts sandbox, connection_id:            {ms['conn']:7.3f} ms  (+{extra:.3f} ms)")
+    print(
+        f"    the same, the app's current_user async:        {ms['conn_async']:7.3f} ms  "
+        f"(+{ms['conn_async'] - ms['pass_again']:.3f} ms; the rest of the above is the app's plain-def "
+        "dependency's thread-pool hop)"
+    )
     pextra = ms["plaid_conn"] - ms["plaid_pass"]
     print(f"  GET /accounts Plaid emulator, pass-through:      {ms['plaid_pass']:7.3f} ms")
     print(f"  GET /accounts Plaid emulator, connection_id:     {ms['plaid_conn']:7.3f} ms  (+{pextra:.3f} ms)")

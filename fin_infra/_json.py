@@ -21,6 +21,8 @@ offset, drops the seconds of an offset, and writes ``time(0, 0, 0, 10000)`` as `
 from __future__ import annotations
 
 import datetime as dt
+import operator
+from collections.abc import Callable
 from decimal import Decimal
 from enum import Enum
 from typing import Any, get_args
@@ -63,8 +65,9 @@ def _converted_field(annotation: Any) -> bool:
     return annotation in _CONVERT or any(_converted_field(a) for a in get_args(annotation))
 
 
-# ((attribute, key), ...), then the keys whose values may hold Decimals, datetimes or times
-_Plan = tuple[tuple[tuple[str, str], ...], tuple[str, ...]]
+# (the fields' values in order, from the model's __dict__; their keys), then the keys whose values may
+# hold Decimals, datetimes or times
+_Plan = tuple[Callable[[dict[str, Any]], tuple[Any, ...]], tuple[str, ...], tuple[str, ...]]
 _PLANS: dict[type[BaseModel], _Plan | None] = {}
 
 
@@ -89,7 +92,13 @@ def _plan(cls: type[BaseModel]) -> _Plan | None:
         fields.append((name, key))
         if _converted_field(info.annotation):
             converted.append(key)
-    return tuple(fields), tuple(converted)
+    names = [name for name, _ in fields]
+    if len(names) == 1:
+        only = names[0]
+        values: Callable[[dict[str, Any]], tuple[Any, ...]] = lambda d: (d[only],)  # noqa: E731
+    else:
+        values = operator.itemgetter(*names)  # a tuple, in C: cheaper than a comprehension per field
+    return values, tuple(key for _, key in fields), tuple(converted)
 
 
 def _model(obj: BaseModel) -> dict[str, Any]:
@@ -100,11 +109,14 @@ def _model(obj: BaseModel) -> dict[str, Any]:
         plan = _PLANS[cls] = _plan(cls)
     if plan is None:
         return obj.model_dump(mode="python", by_alias=True)
-    fields, converted = plan
-    values = obj.__dict__
-    out = {key: values[name] for name, key in fields}
+    values, keys, converted = plan
+    out = dict(zip(keys, values(obj.__dict__), strict=True))
     for key in converted:  # here rather than in _default: a call from orjson back into Python costs more
-        out[key] = _convert(out[key])
+        value = out[key]
+        if value.__class__ is Decimal:
+            out[key] = decimal_fragment(value)
+        elif value is not None:
+            out[key] = _convert(value)
     return out
 
 

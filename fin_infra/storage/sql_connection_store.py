@@ -189,22 +189,30 @@ class SQLConnectionStore:
     # --- audit trail ----------------------------------------------------------------------------
 
     async def append_audit(self, event: AuditEvent) -> None:
+        await self.append_audit_many([event])
+
+    async def append_audit_many(self, events: list[AuditEvent]) -> None:
+        """Append several audit entries in one transaction (all or none), in order."""
+        if not events:
+            return
         engine = await self._engine()
         async with engine.begin() as conn:
             if self.database.dialect_name == "postgresql":
-                # the entry is committed before the token is used, without waiting for the disk: only a
-                # crash of the database server itself within a fraction of a second could lose it
+                # committed without waiting for the disk: only a crash of the database server itself
+                # within a fraction of a second could lose them
                 await conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
-            await conn.execute(
-                insert(audit_log).values(
-                    at=event.at,
-                    user_id=event.user_id,
-                    connection_id=event.connection_id,
-                    action=event.action[:64],
-                    reason=event.reason[:200],
-                    outcome=event.outcome[:64],
-                )
-            )
+            rows = [
+                {
+                    "at": e.at,
+                    "user_id": e.user_id,
+                    "connection_id": e.connection_id,
+                    "action": e.action[:64],
+                    "reason": e.reason[:200],
+                    "outcome": e.outcome[:64],
+                }
+                for e in events
+            ]
+            await conn.execute(insert(audit_log), rows)
 
     async def read_audit(
         self, *, user_id: str | None = None, connection_id: str | None = None, limit: int = 1000

@@ -11,6 +11,7 @@ from fastapi import APIRouter
 
 from fin_infra.banking.background.protocol import BackgroundJobs
 from fin_infra.banking.background.settings import JOBS_URL_ENV
+from fin_infra.banking.connections.audit_buffer import BufferedAuditStore
 from fin_infra.banking.connections.ledger import ConnectionsLedger, attach_ledger
 from fin_infra.banking.connections.routes import build_connections_router
 from fin_infra.banking.connections.service import ConnectionService
@@ -87,6 +88,7 @@ def mount(
     migrate: bool,
     jobs: BackgroundJobs | None = None,
 ) -> Mounted:
+    store = BufferedAuditStore(store)  # audit entries written in batches, off the request path
     service = ConnectionService(store, providers, keys, history=history_store)
     ledger = attach_ledger(service, jobs)
     if jobs is not None and ledger is None:

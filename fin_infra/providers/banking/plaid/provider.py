@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from fin_infra._gc import no_full_collections
 from fin_infra.banking.exceptions import AccountNotFoundError, UnsupportedOperationError, invalid_response
 from fin_infra.models import Balance, BankAccount, Identity, LinkToken, TokenExchange, Transaction
 from fin_infra.providers.banking.plaid import normalize
@@ -122,7 +123,10 @@ class PlaidProvider(BankingProvider):
             )
             return await self._caller.call("transactions_sync", request, parse=_sync_shape)
 
-        return await sync_pages(fetch, _sync_page, cursor or None)
+        # the result grows by ~6 container objects per transaction: no full collection pass over them
+        # (and the rest of the heap) in the middle of the sync; see fin_infra._gc
+        with no_full_collections():
+            return await sync_pages(fetch, _sync_page, cursor or None)
 
     async def sync_pages(self, access_token: str, cursor: str | None = None) -> AsyncIterator[SyncPage]:
         """``/transactions/sync`` one normalised page at a time from ``cursor`` (None: the whole history),
