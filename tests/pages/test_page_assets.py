@@ -72,6 +72,15 @@ def test_the_vendored_uplot_is_the_recorded_upstream_release() -> None:
     assert f"/*! https://github.com/leeoniya/uPlot (v{UPLOT_VERSION}) */" in (VENDOR / "uPlot.iife.min.js").read_text()
 
 
+@pytest.fixture
+def production_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No emulator host left in the environment (a README example run in this process may have set one)."""
+    for name in ("PLAID_BASE_URL", "PLAID_HOST", "PLAID_ENVIRONMENT", "MX_BASE_URL", "MX_ENVIRONMENT",
+                 "FINICITY_BASE_URL", "FINICITY_ENVIRONMENT"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.usefixtures("production_env")
 def test_production_pages_load_the_providers_own_widgets() -> None:
     plaid = PlaidProvider(client_id="id", secret="secret", environment="production")
     assert widget_script(plaid, ConnectPage()) == PLAID_LINK_SCRIPT
@@ -80,6 +89,7 @@ def test_production_pages_load_the_providers_own_widgets() -> None:
     assert "frame-src https://cdn.plaid.com https://cdn.teller.io https://teller.io;" in csp
 
 
+@pytest.mark.usefixtures("production_env")
 def test_production_mx_and_finicity_pages_frame_the_providers_own_hosts() -> None:
     mx = MXClient(client_id="id", api_key="key", environment="production", token_secret="s")
     mx_int = MXClient(client_id="id", api_key="key", environment="integration", token_secret="s")
