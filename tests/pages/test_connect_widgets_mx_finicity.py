@@ -119,6 +119,12 @@ def test_a_refused_login_shows_the_providers_error_in_words(
         expect(page.locator("iframe")).to_have_count(0)
         expect(page.locator("#error")).to_have_text(words)
         assert connections(base) == []
+
+        # a link Connect can't open ends with the SDK's error callback (the stand-in is loaded on the page now)
+        launch = "url => new Promise(done => finicityConnect.launch(url, {error: done, cancel: () => done(null)}))"
+        stale = finicity.base_url + "/connect/?customerId=1005000000&origin=url&signature=unknown"
+        assert page.evaluate(launch, stale) == {"code": "14001", "reason": "error"}
+        expect(page.locator("iframe")).to_have_count(0)
         assert blocked == []
 
 

@@ -10,7 +10,8 @@ Sandbox credentials: username ``demo``, password ``go`` (the other test users of
 a refused login is shown in the form with Finicity's code and reported to the SDK's ``user`` callback as an
 ``AddAccounts`` event with ``success: false`` and ``errorCode``; the user may try again or leave (``cancel``).
 Success: ``success({code: 200, reason: "complete"})`` after an ``AddAccounts`` user event naming the accounts.
-In fix mode the login's aggregation status is cleared (``credentialsUpdated``).
+In fix mode the login's aggregation status is cleared (``credentialsUpdated``). A link the emulator doesn't know
+(or whose login is gone) ends with ``error({code: 14001, reason: "error"})``.
 """
 
 from __future__ import annotations
@@ -39,8 +40,13 @@ def is_connect_path(path: str) -> bool:
     return path == SCRIPT_PATH or (path.startswith(CONNECT_PREFIX) and not path.startswith("/connect/v2/"))
 
 
-def _error(status: int, code: int | str, message: str, user: dict[str, Any] | None = None) -> JSONResponse:
+def _error(
+    status: int, code: int | str, message: str, user: dict[str, Any] | None = None, *, fatal: bool = False
+) -> JSONResponse:
+    """The form's error answer; ``fatal`` (the session can't go on) ends Connect with the SDK's ``error``."""
     body: dict[str, Any] = {"error": {"code": str(code), "message": message, "display_message": message}}
+    if fatal:
+        body["error"]["fatal"] = True
     if user is not None:
         body["user"] = user
     return JSONResponse(body, status)
@@ -71,13 +77,13 @@ def connect_routes(backend: FinicityBackend) -> list[Route]:
         q = request.query_params
         found = find(q.get("signature", "")[:MAX_FIELD], q.get("customerId", "")[:MAX_FIELD])
         if found is None:
-            return _error(404, 14001, "This Connect link is not valid. Start again.")
+            return _error(404, 14001, "This Connect link is not valid. Start again.", fatal=True)
         fixed = None
         if found.fix_login_id is not None:
             try:
                 login = backend.login(found.customer_id, found.fix_login_id)
             except FinicityAPIError:
-                return _error(404, 14001, "This bank login no longer exists. Connect the bank again.")
+                return _error(404, 14001, "This bank login no longer exists. Connect the bank again.", fatal=True)
             fixed = {"id": login.institution_id, "name": data.INSTITUTIONS.get(login.institution_id, "Your bank")}
         listed = [fixed] if fixed else [{"id": k, "name": v} for k, v in data.INSTITUTIONS.items()]
         title = f"Log in again to {fixed['name']}" if fixed else "Connect a bank with Finicity"
