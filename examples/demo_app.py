@@ -4,8 +4,9 @@ with no credentials and no database server.
     make demo                        # then open http://localhost:8000 (the connect page)
 
 - ``/my/connect`` and ``/my/overview``: the connect page and the overview (``add_banking(..., connect_page=True)``)
-  in connections mode, on the **Plaid and Teller emulators** run inside this process (Plaid Link's and Teller
-  Connect's stand-ins; sandbox logins: Plaid ``user_good`` / ``pass_good``, Teller ``username`` / ``password``).
+  in connections mode, on the **Plaid, Teller, MX and Finicity emulators** run inside this process (the stand-ins
+  of Plaid Link, Teller Connect, MX Connect and Finicity Connect; sandbox logins: Plaid ``user_good`` /
+  ``pass_good``, Teller ``username`` / ``password``, MX ``mxuser`` / any password, Finicity ``demo`` / ``go``).
   Everyone is signed in as one demo user (``current_user`` below: your app's own auth goes there). Tokens are
   encrypted with a key made for this run (``FIN_INFRA_ENCRYPTION_KEYS`` to keep your own). When a bank is
   connected, the demo fills its last 90 days of balance history from its transactions, so the charts have a line.
@@ -39,6 +40,8 @@ from fin_infra.banking.history import DATABASE_URL_ENV, atrack_balances
 from fin_infra.banking.pages import ConnectPage
 from fin_infra.crypto import ENCRYPTION_KEYS_ENV, new_key
 from fin_infra.providers.banking.sandbox import DEMO_ACCESS_TOKEN, SandboxProvider
+from fin_infra.testing.finicity import serve_finicity_emulator
+from fin_infra.testing.mx import serve_mx_emulator
 from fin_infra.testing.plaid import serve_plaid_emulator
 from fin_infra.testing.teller import serve_teller_emulator
 
@@ -61,6 +64,8 @@ _loggers = {n: logging.getLogger(n) for n in ("uvicorn", "uvicorn.error", "uvico
 _saved = {n: (lg.level, list(lg.handlers), lg.propagate) for n, lg in _loggers.items()}
 plaid = _emulators.enter_context(serve_plaid_emulator())
 teller = _emulators.enter_context(serve_teller_emulator(connect_widget=True))
+mx = _emulators.enter_context(serve_mx_emulator())
+finicity = _emulators.enter_context(serve_finicity_emulator())
 for _name, (_level, _handlers, _propagate) in _saved.items():
     _loggers[_name].setLevel(_level)
     _loggers[_name].handlers[:] = _handlers
@@ -121,10 +126,10 @@ app = FastAPI(title="fin-infra demo", lifespan=lifespan)
 # the pass-through API on the sandbox provider; track_balances: GET /banking/balances records today's snapshot
 add_banking(app, provider=sandbox, database_url=DATABASE_URL, track_balances=True)
 sandbox_history = app.state.balance_store  # (the next add_banking sets app.state.balance_store to its own)
-# connections mode with the connect page, on the Plaid and Teller emulators
+# connections mode with the connect page, on the Plaid, Teller, MX and Finicity emulators
 add_banking(
     app,
-    providers=[plaid.client(), teller.client()],
+    providers=[plaid.client(), teller.client(), mx.client(), finicity.client()],
     prefix=PREFIX,
     connections=f"sqlite:///{_RUN_DIR}/connections.db",
     current_user=current_user,

@@ -1,6 +1,7 @@
 """The connect and overview pages in a real browser: an app in connections mode on the Plaid and Teller emulators
-(over real HTTP; Teller Connect's stand-in served beside the Teller emulator), SQLite in a temporary folder, and
-the host app's own auth: a ``session`` cookie (or a Bearer token its script supplies) naming the user."""
+(over real HTTP; Teller Connect's stand-in served beside the Teller emulator), or on the MX and Finicity emulators
+(`widget_app`: their widgets' stand-ins are on the emulators themselves), SQLite in a temporary folder, and the
+host app's own auth: a ``session`` cookie (or a Bearer token its script supplies) naming the user."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from fastapi.responses import Response
 from fin_infra.banking import add_banking
 from fin_infra.banking.pages import ConnectPage
 from fin_infra.crypto import ENCRYPTION_KEYS_ENV, new_key
+from fin_infra.testing.finicity import FinicityEmulator, serve_finicity_emulator
+from fin_infra.testing.mx import MXEmulator, serve_mx_emulator
 from fin_infra.testing.plaid import PlaidEmulator, serve_plaid_emulator
 from fin_infra.testing.teller import TellerEmulator, serve_teller_emulator
 
@@ -59,6 +62,45 @@ def teller_server() -> Iterator[TellerEmulator]:
 def teller(teller_server: TellerEmulator) -> TellerEmulator:
     teller_server.reset()
     return teller_server
+
+
+@pytest.fixture(scope="session")
+def mx_server() -> Iterator[MXEmulator]:
+    with serve_mx_emulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def mx(mx_server: MXEmulator) -> MXEmulator:
+    mx_server.reset()
+    return mx_server
+
+
+@pytest.fixture(scope="session")
+def finicity_server() -> Iterator[FinicityEmulator]:
+    with serve_finicity_emulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def finicity(finicity_server: FinicityEmulator) -> FinicityEmulator:
+    finicity_server.reset()
+    return finicity_server
+
+
+@pytest.fixture
+def widget_app(tmp_path: Path, mx: MXEmulator, finicity: FinicityEmulator) -> FastAPI:
+    """An app on the MX and Finicity emulators: the page opens MX's widget URL and Finicity Connect's stand-in SDK
+    from the emulators (no ``widget_scripts`` needed: the providers' hosts say where)."""
+    app = FastAPI()
+    add_banking(
+        app,
+        providers=[mx.client(status_cache_ttl=0), finicity.client()],
+        connections=f"sqlite:///{tmp_path / 'widgets.db'}",
+        current_user=current_user,
+        connect_page=True,
+    )
+    return app
 
 
 @pytest.fixture

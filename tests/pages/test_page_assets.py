@@ -13,14 +13,20 @@ from fastapi import FastAPI
 
 from fin_infra.banking import add_banking
 from fin_infra.banking.pages import (
+    FINICITY_CONNECT_SCRIPT,
     PLAID_LINK_SCRIPT,
     TELLER_CONNECT_SCRIPT,
     UPLOT_VERSION,
     ConnectPage,
     content_security_policy,
+    widget_frame,
     widget_script,
 )
+from fin_infra.providers.banking.finicity import FinicityClient
+from fin_infra.providers.banking.mx import MXClient
 from fin_infra.providers.banking.plaid import PlaidProvider
+from fin_infra.testing.finicity import FinicityEmulator
+from fin_infra.testing.mx import MXEmulator
 from fin_infra.testing.plaid import PlaidEmulator
 from fin_infra.testing.teller import TellerEmulator
 from tests.browser import serve
@@ -66,12 +72,53 @@ def test_the_vendored_uplot_is_the_recorded_upstream_release() -> None:
     assert f"/*! https://github.com/leeoniya/uPlot (v{UPLOT_VERSION}) */" in (VENDOR / "uPlot.iife.min.js").read_text()
 
 
+@pytest.fixture
+def production_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No emulator host left in the environment (a README example run in this process may have set one)."""
+    for name in ("PLAID_BASE_URL", "PLAID_HOST", "PLAID_ENVIRONMENT", "MX_BASE_URL", "MX_ENVIRONMENT",
+                 "FINICITY_BASE_URL", "FINICITY_ENVIRONMENT"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.usefixtures("production_env")
 def test_production_pages_load_the_providers_own_widgets() -> None:
     plaid = PlaidProvider(client_id="id", secret="secret", environment="production")
     assert widget_script(plaid, ConnectPage()) == PLAID_LINK_SCRIPT
     csp = content_security_policy({"plaid": PLAID_LINK_SCRIPT, "teller": TELLER_CONNECT_SCRIPT}, None)
     assert "script-src 'self' https://cdn.plaid.com https://cdn.teller.io;" in csp
     assert "frame-src https://cdn.plaid.com https://cdn.teller.io https://teller.io;" in csp
+
+
+@pytest.mark.usefixtures("production_env")
+def test_production_mx_and_finicity_pages_frame_the_providers_own_hosts() -> None:
+    mx = MXClient(client_id="id", api_key="key", environment="production", token_secret="s")
+    mx_int = MXClient(client_id="id", api_key="key", environment="integration", token_secret="s")
+    finicity = FinicityClient(partner_id="1", partner_secret="s", app_key="k", environment="production")
+    assert widget_script(mx, ConnectPage()) is None  # MX's widget is a URL the page frames, no script
+    assert widget_frame(mx) == "https://widgets.moneydesktop.com"
+    assert widget_frame(mx_int) == "https://int-widgets.moneydesktop.com"
+    assert widget_script(finicity, ConnectPage()) == FINICITY_CONNECT_SCRIPT
+    csp = content_security_policy({"finicity": FINICITY_CONNECT_SCRIPT}, None, {"mx": widget_frame(mx) or ""})
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives["script-src"] == "'self' https://connect2.finicity.com"
+    assert directives["frame-src"] == "https://connect2.finicity.com https://widgets.moneydesktop.com"
+    assert directives["connect-src"] == "'self'"
+
+
+def test_mx_and_finicity_pages_use_the_emulators_stand_ins(
+    widget_app: FastAPI, mx: MXEmulator, finicity: FinicityEmulator
+) -> None:
+    with serve(widget_app) as base:
+        r = httpx.get(base + "/banking/connect")
+        directives = dict(d.strip().split(" ", 1) for d in r.headers["content-security-policy"].split(";"))
+        assert directives["script-src"] == f"'self' {finicity.base_url}"
+        assert set(directives["frame-src"].split()) == {mx.base_url, finicity.base_url}
+        assert "unsafe-inline" not in r.headers["content-security-policy"]
+    sdk = httpx.get(finicity.base_url + "/assets/sdk/finicity-connect.min.js")
+    assert sdk.status_code == 200 and "finicityConnect" in sdk.text  # served without Finicity's app key
+    assert httpx.get(finicity.base_url + "/connect/v2/generate").status_code == 401  # the API still checks it
+    assert httpx.get(mx.base_url + "/md/connect/no-such-token").headers["content-security-policy"].startswith(
+        "default-src 'none'")
 
 
 def test_connect_page_needs_connections_mode() -> None:

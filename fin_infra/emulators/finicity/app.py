@@ -19,6 +19,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from fin_infra.emulators.faults import Fault, answer, arrive
+from fin_infra.emulators.finicity.connect import connect_routes, is_connect_path
 from fin_infra.emulators.finicity.data import person
 from fin_infra.emulators.finicity.errors import ConnectError, FinicityAPIError
 from fin_infra.emulators.finicity.models import FinicityBackend
@@ -221,6 +222,7 @@ def create_app(backend: FinicityBackend) -> Starlette:
         Route("/aggregation/v3/customers/{customer_id}/accounts/{account_id}/owner", owner),
         Route("/connect/v2/generate", generate, methods=["POST"]),
         Route("/connect/v2/generate/fix", generate, methods=["POST"]),
+        *connect_routes(backend),  # Connect's stand-in: the SDK script and the page a link opens (connect.py)
         Route(f"{CONTROL_PREFIX}/connect", control_connect, methods=["POST"]),
         Route(f"{CONTROL_PREFIX}/faults", control_faults, methods=["POST"]),
         Route(f"{CONTROL_PREFIX}/aggregation", control_aggregation, methods=["POST"]),
@@ -242,7 +244,7 @@ class _Gate:
         self, scope: Scope, receive: Callable[[], Awaitable[Any]], send: Callable[[Any], Awaitable[None]]
     ) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or path.startswith(CONTROL_PREFIX):
+        if scope["type"] != "http" or path.startswith(CONTROL_PREFIX) or is_connect_path(path):
             await self.app(scope, receive, send)
             return
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))

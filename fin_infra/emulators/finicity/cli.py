@@ -15,8 +15,9 @@ def main(host: str = "127.0.0.1", port: int = 8446) -> None:
         lines = [
             f"Finicity emulator on {finicity.base_url}",
             f"  access token (customer connected to FinBank as demo/go): {token}",
-            "  Data Connect: POST /banking/link gives a link; finish it with POST /_emulator/connect "
-            '{"customerId": "...", "signature": "...", "username": "demo", "password": "go"}',
+            "  Data Connect: POST /banking/link gives a link; open it in a browser (or launch it with the SDK "
+            f"stand-in {finicity.base_url}/assets/sdk/finicity-connect.min.js), or finish it with POST "
+            '/_emulator/connect {"customerId": "...", "signature": "...", "username": "demo", "password": "go"}',
             "  faults: POST /_emulator/faults {\"latency\": 0.05} | {\"fail\": {\"status\": 503}} | "
             "{\"expire_tokens\": true}",
             "",

@@ -217,7 +217,7 @@ class FinicityBackend:
                  "signature": signature, "timestamp": self._now() * 1000}  # fmt: skip
         if login_id:
             query["institutionLoginId"] = login_id
-        return f"{self.base_url}/_emulator/connect?{urlencode(query)}"
+        return f"{self.base_url}/connect/?{urlencode(query)}"  # Connect's stand-in (connect.py)
 
     def connect(
         self,

@@ -22,7 +22,7 @@ import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from fin_infra._json import decimal_fragment
@@ -32,12 +32,12 @@ from fin_infra.emulators.mx import responses as r
 from fin_infra.emulators.mx.controls import control_routes
 from fin_infra.emulators.mx.errors import MXAPIError
 from fin_infra.emulators.mx.models import JOB_TYPES, MXBackend
+from fin_infra.emulators.mx.widget import WIDGET_PREFIX, widget_routes
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
 MEDIA_TYPE = "application/vnd.mx.api.v1+json"
 CONTROL_PREFIX = "/_emulator"
-WIDGET_PREFIX = "/md/connect"
 
 
 def _json(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -242,13 +242,6 @@ def create_app(backend: MXBackend) -> Starlette:
         items = [r.account_number_json(a, found) for a in found.accounts] if found.verified else []
         return _paged(request, "account_numbers", items)
 
-    # --- the widget page and the emulator's controls ---------------------------------------------------
-
-    async def widget_page(request: Request) -> Response:
-        page = ("<!doctype html><title>MX Connect (emulated)</title><p>The MX emulator's Connect widget: "
-                "POST /_emulator/connect {\"widget_url\": this URL, \"password\": ...}</p>")
-        return HTMLResponse(page)
-
     async def on_mx_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, MXAPIError)
         return _error(exc)
@@ -280,7 +273,7 @@ def create_app(backend: MXBackend) -> Starlette:
         Route(f"{m}/transactions", transactions),
         Route(f"{m}/account_owners", account_owners),
         Route(f"{m}/account_numbers", account_numbers),
-        Route(WIDGET_PREFIX + "/{token}", widget_page),
+        *widget_routes(backend),  # the Connect widget's stand-in (widget.py)
         *control_routes(backend, CONTROL_PREFIX),
     ]
     app = Starlette(routes=routes, exception_handlers={MXAPIError: on_mx_error, HTTPException: on_http_error})

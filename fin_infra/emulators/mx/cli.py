@@ -21,7 +21,8 @@ def main(host: str = "127.0.0.1", port: int = 8445) -> None:
             f"  access token of a connected MX Bank member (user 'demo-user'): {token}",
             "  sandbox login at mxbank: username 'mxuser'; password 'challenge' / 'options' / 'image' -> CHALLENGED "
             "(answer 'correct'), 'BAD_REQUEST' -> FAILED, 'UNAUTHORIZED' -> DENIED, a status name -> that status",
-            "  the Connect widget: POST /_emulator/connect {\"widget_url\": \"<url from /link>\", \"password\": \"p\"}",
+            "  the Connect widget: open the widget URL from /link in a browser (or an iframe), or POST "
+            "/_emulator/connect {\"widget_url\": \"<url from /link>\", \"password\": \"p\"}",
             "  webhooks: POST /_emulator/webhook {\"url\": \"http://127.0.0.1:8000/banking/webhooks/mx\", "
             "\"username\": \"u\", \"password\": \"p\"}",
             "",

@@ -339,6 +339,20 @@ class MXBackend:
             self.widgets[session.token] = session
             return session
 
+    def widget_session(self, widget_token: str) -> WidgetSession | None:
+        """The open (unused, unexpired) widget session of ``widget_token``, or None."""
+        with self._lock:
+            session = self.widgets.get(widget_token)
+            if session is None or session.used or session.expires_at < self._clock():
+                return None
+            return session
+
+    def reopen_widget(self, widget_token: str, member_guid: str) -> None:
+        """The widget stays open on ``member_guid`` after a refused login: the user tries again (update mode)."""
+        with self._lock:
+            session = self.widgets[widget_token]
+            session.current_member_guid, session.used = member_guid, False
+
     def connect(
         self,
         widget_token: str,

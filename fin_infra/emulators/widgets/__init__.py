@@ -1,10 +1,14 @@
-"""Stand-ins of the providers' connect widgets (Plaid Link, Teller Connect), served by the emulators.
+"""Stand-ins of the providers' connect widgets (Plaid Link, Teller Connect, MX Connect, Finicity Connect), served by
+the emulators.
 
 A page loads the stand-in's script exactly as it would load the provider's (same global, same entry points and
 callbacks): ``Plaid.create({token, onSuccess, onExit}).open()`` or ``TellerConnect.setup({applicationId,
-environment, onSuccess, onExit}).open()``. ``open()`` shows the emulator's login form in an iframe of the
-emulator's own origin (as the real widgets do); the form lists the sandbox's institutions and says the sandbox
-credentials, and the result comes back to the page through ``postMessage`` and the provider's callback.
+environment, onSuccess, onExit}).open()`` or ``finicityConnect.launch(url, {success, cancel, error, user})``.
+MX's widget has no script: the page embeds the widget URL in its own iframe and reads MX's ``mx/connect/*``
+events; the same form plays it (``session.protocol == "mx"``). ``open()`` shows the emulator's login form in an
+iframe of the emulator's own origin (as the real widgets do); the form lists the sandbox's institutions and says
+the sandbox credentials, and the result comes back to the page through ``postMessage`` and the provider's
+callback.
 
 The files are plain JavaScript, HTML and CSS (no inline script or style: they work under a strict
 Content-Security-Policy); `asset` serves one of them.
@@ -27,7 +31,8 @@ FRAME_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
     "base-uri 'none'; form-action 'none'"
 )
-NAMES = frozenset({"frame.html", "frame.js", "frame.css", "plaid-link.js", "teller-connect.js"})
+NAMES = frozenset({"frame.html", "frame.js", "frame.css", "plaid-link.js", "teller-connect.js",
+                   "finicity-connect.js"})
 
 
 @cache

@@ -116,7 +116,7 @@
     Object.keys(attrs || {}).forEach(function (k) {
       if (k === "text") { node.textContent = attrs[k]; }
       else if (k === "class") { node.className = attrs[k]; }
-      else if (k.indexOf("data-") === 0 || k.indexOf("aria-") === 0 || k === "id" || k === "type" || k === "scope") { node.setAttribute(k, attrs[k]); }
+      else if (k.indexOf("data-") === 0 || k.indexOf("aria-") === 0 || k === "id" || k === "type" || k === "scope" || k === "role") { node.setAttribute(k, attrs[k]); }
       else { node[k] = attrs[k]; }
     });
     (children || []).forEach(function (c) { if (c) { node.appendChild(c); } });
