@@ -114,3 +114,27 @@ async def test_shutdown_says_how_many_entries_were_never_written(
     raw.refuse = True
     await buffered.aclose()
     assert "2 entries were never written" in caplog.text
+
+
+class SlowStore(RefusingStore):
+    """A real store whose batch write takes a while (a busy database)."""
+
+    async def append_audit_many(self, events: list[AuditEvent]) -> None:
+        await asyncio.sleep(0.2)
+        await super().append_audit_many(events)
+
+
+async def test_shutdown_waits_for_a_write_in_flight(db_url: str) -> None:
+    # Closing the store under a background write would leave that write's connection open (a leak).
+    slow = SlowStore(db_url)
+    await slow.create_schema()
+    store = BufferedAuditStore(slow, flush_interval=0.01)
+    await store.append_audit(AuditEvent("alice", "token.decrypt", "GET /accounts", "ok", "conn_1"))
+    await asyncio.sleep(0.05)  # the timer fired: the batch is being written
+    assert store.pending == 0
+    await store.aclose()
+    reopened = SQLConnectionStore(db_url)
+    try:
+        assert [e.action for e in await reopened.read_audit(connection_id="conn_1")] == ["token.decrypt"]
+    finally:
+        await reopened.aclose()

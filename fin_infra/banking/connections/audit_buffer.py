@@ -52,6 +52,7 @@ class BufferedAuditStore:
         self._lock = threading.Lock()  # appends and batch swaps may come from several threads' loops
         self._home: asyncio.AbstractEventLoop | None = None
         self._scheduled: asyncio.TimerHandle | None = None
+        self._writing: set[asyncio.Task[None]] = set()  # background writes in flight (aclose waits for them)
         self._failing = False
 
     def __repr__(self) -> str:
@@ -80,8 +81,8 @@ class BufferedAuditStore:
     def _flush_soon(self) -> None:
         self._scheduled = None
         task = asyncio.get_running_loop().create_task(self._background_flush())
-        _TASKS.add(task)  # the loop keeps only a weak reference to its tasks
-        task.add_done_callback(_TASKS.discard)
+        self._writing.add(task)  # the loop keeps only a weak reference to its tasks
+        task.add_done_callback(self._writing.discard)
 
     async def _background_flush(self) -> None:
         # a failure is logged by flush; the entries stay queued and the next access writes them (or fails)
@@ -134,6 +135,9 @@ class BufferedAuditStore:
         if self._scheduled is not None:
             self._scheduled.cancel()
             self._scheduled = None
+        # A write in flight holds one of the store's connections: closing the store under it would leak it.
+        current = asyncio.get_running_loop()
+        await asyncio.gather(*[t for t in self._writing if t.get_loop() is current], return_exceptions=True)
         try:
             await self.flush()
         except Exception as exc:
@@ -193,5 +197,3 @@ class BufferedAuditStore:
             raise AttributeError(name)
         return getattr(self.store, name)
 
-
-_TASKS: set[asyncio.Task[None]] = set()
