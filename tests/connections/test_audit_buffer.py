@@ -138,3 +138,17 @@ async def test_shutdown_waits_for_a_write_in_flight(db_url: str) -> None:
         assert [e.action for e in await reopened.read_audit(connection_id="conn_1")] == ["token.decrypt"]
     finally:
         await reopened.aclose()
+
+
+async def test_a_read_sees_the_entries_of_a_write_in_flight(db_url: str) -> None:
+    slow = SlowStore(db_url)
+    await slow.create_schema()
+    store = BufferedAuditStore(slow, flush_interval=0.01)
+    try:
+        await store.append_audit(event(1))
+        await asyncio.sleep(0.05)  # the timer fired: the batch is being written, nothing is queued
+        assert store.pending == 0
+        read = await store.read_audit(connection_id="conn_a")
+        assert [e.reason for e in read] == ["GET /banking/accounts #1"]
+    finally:
+        await store.aclose()

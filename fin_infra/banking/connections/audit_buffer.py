@@ -90,7 +90,10 @@ class BufferedAuditStore:
             await self.flush()
 
     async def flush(self) -> None:
-        """Write every queued entry now (one transaction); on failure they stay queued and it raises."""
+        """Write every queued entry now (one transaction); on failure they stay queued and it raises.
+
+        A background write already in flight is waited for first: what returns has been written, in order."""
+        await self._settle()
         with self._lock:
             batch, self._pending = self._pending, []
         if not batch:
@@ -121,6 +124,14 @@ class BufferedAuditStore:
             log.warning("audit trail: queued entries written again; accesses no longer wait for the write")
         self._failing = False
 
+    async def _settle(self) -> None:
+        # Background writes of this loop in flight (not the caller itself): a read must see their entries, a
+        # later write must not overtake them, and closing the store under one would leak its connection.
+        current, me = asyncio.get_running_loop(), asyncio.current_task()
+        writing = [t for t in self._writing if t is not me and t.get_loop() is current]
+        if writing:
+            await asyncio.gather(*writing, return_exceptions=True)
+
     async def read_audit(
         self, *, user_id: str | None = None, connection_id: str | None = None, limit: int = 1000
     ) -> list[AuditEvent]:
@@ -135,9 +146,6 @@ class BufferedAuditStore:
         if self._scheduled is not None:
             self._scheduled.cancel()
             self._scheduled = None
-        # A write in flight holds one of the store's connections: closing the store under it would leak it.
-        current = asyncio.get_running_loop()
-        await asyncio.gather(*[t for t in self._writing if t.get_loop() is current], return_exceptions=True)
         try:
             await self.flush()
         except Exception as exc:
