@@ -29,7 +29,7 @@ demo: install-demo
 	$(BIN)/uvicorn examples.demo_app:app --host 127.0.0.1 --port $(PORT)
 
 lint: install-dev
-	$(BIN)/ruff check fin_infra
+	$(BIN)/ruff check fin_infra tests bench examples
 	$(BIN)/mypy
 
 test: lint

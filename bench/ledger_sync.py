@@ -59,8 +59,10 @@ async def measure(label: str, pid: int, work: object) -> tuple[float, float, flo
     wall0, cpu0, emu0 = time.perf_counter(), time.process_time(), child_cpu(pid)
     await work  # type: ignore[misc]
     wall, cpu, emu = time.perf_counter() - wall0, time.process_time() - cpu0, child_cpu(pid) - emu0
-    print(f"{label}: wall {wall:.2f} s, our CPU {cpu:.2f} s ({cpu / wall:.0%} of wall), emulator CPU {emu:.2f} s "
-          f"(ours / emulator's = {cpu / emu if emu else float('inf'):.2f})")
+    print(
+        f"{label}: wall {wall:.2f} s, our CPU {cpu:.2f} s ({cpu / wall:.0%} of wall), emulator CPU {emu:.2f} s "
+        f"(ours / emulator's = {cpu / emu if emu else float('inf'):.2f})"
+    )
     return wall, cpu, emu
 
 
@@ -74,8 +76,9 @@ async def run(child: object, pid: int, parts: list[str], directory: str) -> int:
     env = dict(p.split("=", 1) for p in env_parts)
     store = SQLLedgerStore(f"sqlite:///{directory}/ledger.db")
     await store.database.ensure_schema()
-    plaid = PlaidProvider(client_id="fin-infra-emulator-client", secret="fin-infra-emulator-secret",  # noqa: S106
-                          base_url=base, environment="sandbox")
+    plaid = PlaidProvider(
+        client_id="fin-infra-emulator-client", secret="fin-infra-emulator-secret", base_url=base, environment="sandbox"
+    )
     teller = TellerClient.from_env(env, account_cache_ttl=0)
     try:
         outcome: list[object] = []
@@ -100,8 +103,10 @@ async def run(child: object, pid: int, parts: list[str], directory: str) -> int:
             cpus.append(cpu)
         best = sorted(cpus)[len(cpus) // 2]
         verdict = "met" if best < INCREMENTAL_TARGET else "MISSED"
-        print(f"incremental sync, median of 5: our CPU {best * 1000:.1f} ms vs target {INCREMENTAL_TARGET * 1000:.0f} ms "
-              f"({best / INCREMENTAL_TARGET:.2f} of it): {verdict}")
+        print(
+            f"incremental sync, median of 5: our CPU {best * 1000:.1f} ms vs target {INCREMENTAL_TARGET * 1000:.0f} ms "
+            f"({best / INCREMENTAL_TARGET:.2f} of it): {verdict}"
+        )
         return 0 if best < INCREMENTAL_TARGET else 1
     finally:
         await plaid.aclose()
@@ -112,8 +117,9 @@ async def run(child: object, pid: int, parts: list[str], directory: str) -> int:
 def main() -> int:
     import subprocess
 
-    child = subprocess.Popen([sys.executable, "-m", "bench.ledger_sync", "--serve"], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bench.ledger_sync", "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert child.stdout is not None
         line = child.stdout.readline().split()

@@ -53,7 +53,7 @@ def demo(demo_tmp: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
                 out, _ = proc.communicate(timeout=10)
-                raise RuntimeError("the demo app did not start:\n" + out)
+                raise RuntimeError("the demo app did not start:\n" + out) from None
             time.sleep(0.1)
     yield base, proc
     proc.terminate()

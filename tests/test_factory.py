@@ -66,5 +66,5 @@ def test_missing_certificate_file_is_named_in_the_error(monkeypatch: pytest.Monk
 
 
 def test_unknown_provider_lists_the_known_ones() -> None:
-    with pytest.raises(ValueError, match="unknown banking provider 'mx-typo'.*sandbox"):
+    with pytest.raises(ValueError, match=r"unknown banking provider 'mx-typo'.*sandbox"):
         easy_banking(provider="mx-typo")

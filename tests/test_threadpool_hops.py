@@ -72,7 +72,9 @@ def app(key_server: KeyServer) -> FastAPI:
         transport=httpx.ASGITransport(app=key_server.app()),
     )
     webhooks = Webhooks(
-        plaid=PlaidWebhookVerifier(keys), teller_secrets=[TELLER_SECRET], finicity_secrets=[FINICITY_SECRET],
+        plaid=PlaidWebhookVerifier(keys),
+        teller_secrets=[TELLER_SECRET],
+        finicity_secrets=[FINICITY_SECRET],
         mx_credentials=MX_CREDENTIALS,
     )
 
@@ -100,7 +102,9 @@ async def _requests(client: httpx.AsyncClient, key_server: KeyServer) -> dict[tu
     teller = json.dumps(
         {"id": "wh_hops", "type": "webhook.test", "timestamp": "2026-02-14T09:21:07Z", "payload": {}}
     ).encode()
-    finicity = json.dumps({"customerId": "1005061234", "eventType": "ping", "eventId": "1-hops", "payload": {}}).encode()
+    finicity = json.dumps(
+        {"customerId": "1005061234", "eventType": "ping", "eventId": "1-hops", "payload": {}}
+    ).encode()
     finicity_signature = hmac.new(FINICITY_SECRET.encode(), finicity, hashlib.sha256).hexdigest()
     public = await SandboxProvider().create_sandbox_public_token("ins_sandbox_chase")
     calls: dict[tuple[str, str], Callable[[], Any]] = {

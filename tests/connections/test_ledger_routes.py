@@ -244,7 +244,7 @@ async def test_a_purge_during_the_first_sync_leaves_nothing_of_the_connection(
     tables = ("fin_infra_ledger_transactions", "fin_infra_ledger_accounts", "fin_infra_ledger_state",
               "fin_infra_sync_runs", "balance_history")
     for table in tables:
-        assert await raw_rows(db_url, f"SELECT * FROM {table} WHERE connection_id = '{cid}'") == [], table  # noqa: S608
+        assert await raw_rows(db_url, f"SELECT * FROM {table} WHERE connection_id = '{cid}'") == [], table
 
 
 async def test_a_verified_transactions_webhook_syncs_its_connection(

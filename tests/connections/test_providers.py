@@ -191,7 +191,7 @@ async def test_delete_removes_the_item_at_the_provider_and_already_gone_is_succe
         cid = (await _plaid_connect(client, plaid, ALICE)).json()["connection"]["id"]
         await app.state.banking_ledger.runner.drain()  # the first sync: the ledger has rows, runs, snapshots
         for table in ("fin_infra_ledger_transactions", "fin_infra_ledger_accounts", "fin_infra_sync_runs"):
-            assert await raw_rows(db_url, f"SELECT * FROM {table} WHERE connection_id = '{cid}'") != []  # noqa: S608
+            assert await raw_rows(db_url, f"SELECT * FROM {table} WHERE connection_id = '{cid}'") != []
         await client.get("/banking/balances", params={"live": True}, headers=ALICE)  # records today's snapshots
         assert len(await raw_rows(db_url, f"SELECT * FROM balance_history WHERE connection_id = '{cid}'")) == 3
         assert (
@@ -201,7 +201,7 @@ async def test_delete_removes_the_item_at_the_provider_and_already_gone_is_succe
         assert await raw_rows(db_url, "SELECT * FROM fin_infra_connections") == []
         assert await raw_rows(db_url, f"SELECT * FROM balance_history WHERE connection_id = '{cid}'") == []
         for table in ("fin_infra_ledger_transactions", "fin_infra_ledger_accounts", "fin_infra_sync_runs"):
-            assert await raw_rows(db_url, f"SELECT * FROM {table} WHERE connection_id = '{cid}'") == []  # noqa: S608
+            assert await raw_rows(db_url, f"SELECT * FROM {table} WHERE connection_id = '{cid}'") == []
         assert (await client.delete(f"/banking/connections/{cid}", headers=ALICE)).status_code == 404
 
         cid = (await _plaid_connect(client, plaid, ALICE)).json()["connection"]["id"]

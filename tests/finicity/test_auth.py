@@ -19,7 +19,9 @@ def _auth_calls(finicity: FinicityEmulator) -> int:
     return sum(1 for r in finicity.backend.requests if r.path == AUTH)
 
 
-async def test_fifty_concurrent_calls_fetch_one_token(client: FinicityClient, token: str, finicity: FinicityEmulator) -> None:
+async def test_fifty_concurrent_calls_fetch_one_token(
+    client: FinicityClient, token: str, finicity: FinicityEmulator
+) -> None:
     results = await asyncio.gather(*(client.get_balances(token) for _ in range(50)))
     assert all(len(r) == 3 for r in results)
     assert _auth_calls(finicity) == 1 and client.partner_token.refreshes == 1
@@ -45,7 +47,9 @@ async def test_token_is_renewed_before_it_expires(finicity: FinicityEmulator, to
     assert not [r for r in finicity.backend.requests if r.path != AUTH and r.query.get("status") == "401"]
 
 
-async def test_a_refused_fresh_token_is_not_retried_forever(client: FinicityClient, token: str, finicity: FinicityEmulator) -> None:
+async def test_a_refused_fresh_token_is_not_retried_forever(
+    client: FinicityClient, token: str, finicity: FinicityEmulator
+) -> None:
     await client.get_accounts(token)
     finicity.faults.fail_next(401, "10023", times=2, path="/aggregation/v1/customers")
     with pytest.raises(BankingProviderError) as info:

@@ -55,12 +55,16 @@ def test_every_error_shape_is_read(body: bytes, expected: tuple[str | None, str 
     assert parse_error_body(body) == expected
 
 
-async def test_rate_limit_is_retried_after_the_hint(client: FinicityClient, token: str, finicity: FinicityEmulator) -> None:
+async def test_rate_limit_is_retried_after_the_hint(
+    client: FinicityClient, token: str, finicity: FinicityEmulator
+) -> None:
     finicity.faults.fail_next(429, retry_after=0.05, path=ACCOUNTS)
     assert len(await client.get_accounts(token)) == 3
 
 
-async def test_rate_limit_that_persists_says_when_to_retry(client: FinicityClient, token: str, finicity: FinicityEmulator) -> None:
+async def test_rate_limit_that_persists_says_when_to_retry(
+    client: FinicityClient, token: str, finicity: FinicityEmulator
+) -> None:
     finicity.faults.fail_next(429, retry_after=30, path=ACCOUNTS)  # beyond the retry budget: not waited for
     with pytest.raises(RateLimitError) as info:
         await client.get_accounts(token)
@@ -68,12 +72,16 @@ async def test_rate_limit_that_persists_says_when_to_retry(client: FinicityClien
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
-async def test_server_errors_are_retried(client: FinicityClient, token: str, finicity: FinicityEmulator, status: int) -> None:
+async def test_server_errors_are_retried(
+    client: FinicityClient, token: str, finicity: FinicityEmulator, status: int
+) -> None:
     finicity.faults.fail_next(status, times=2, path=ACCOUNTS)
     assert len(await client.get_accounts(token)) == 3
 
 
-async def test_server_errors_that_persist_are_unavailable(client: FinicityClient, token: str, finicity: FinicityEmulator) -> None:
+async def test_server_errors_that_persist_are_unavailable(
+    client: FinicityClient, token: str, finicity: FinicityEmulator
+) -> None:
     finicity.faults.fail_next(503, times=10, path=ACCOUNTS)
     with pytest.raises(ProviderUnavailableError):
         await client.get_accounts(token)

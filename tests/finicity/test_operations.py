@@ -27,7 +27,9 @@ def _scope(finicity: FinicityEmulator, token: str) -> tuple[str, str]:
 async def test_accounts_are_normalised_with_types_and_raw(client: FinicityClient, token: str) -> None:
     accounts = await client.get_accounts(token)
     assert [(a.type, a.subtype) for a in accounts] == [
-        ("depository", "checking"), ("depository", "savings"), ("credit", "credit_card"),
+        ("depository", "checking"),
+        ("depository", "savings"),
+        ("credit", "credit_card"),
     ]
     for a in accounts:
         assert a.id.isdigit() and a.institution_id == "101732" and a.currency == "USD"
@@ -36,7 +38,9 @@ async def test_accounts_are_normalised_with_types_and_raw(client: FinicityClient
         assert a.raw is not None and str(a.raw["id"]) == a.id  # Finicity's payload kept
 
 
-async def test_signs_and_decimal_per_account_type(client: FinicityClient, token: str, finicity: FinicityEmulator) -> None:
+async def test_signs_and_decimal_per_account_type(
+    client: FinicityClient, token: str, finicity: FinicityEmulator
+) -> None:
     accounts = {a.subtype: a for a in await client.get_accounts(token)}
     txns = await client.get_transactions(token, START, TODAY)
     by_account = {sub: [t for t in txns if t.account_id == a.id] for sub, a in accounts.items()}
@@ -82,11 +86,13 @@ async def test_epoch_dates_cover_the_whole_days(client: FinicityClient, token: s
     assert int(query["toDate"]) == int(dt.datetime(2025, 6, 2, tzinfo=dt.UTC).timestamp()) - 1
 
 
-async def test_one_account_uses_the_account_endpoint(client: FinicityClient, token: str, finicity: FinicityEmulator) -> None:
+async def test_one_account_uses_the_account_endpoint(
+    client: FinicityClient, token: str, finicity: FinicityEmulator
+) -> None:
     account = (await client.get_accounts(token))[1]
     txns = await client.get_transactions(token, START, TODAY, account_id=account.id)
     assert txns and {t.account_id for t in txns} == {account.id}
-    assert [r.path for r in finicity.backend.requests if "/transactions" in r.path][0].startswith("/aggregation/v4/")
+    assert next(r.path for r in finicity.backend.requests if "/transactions" in r.path).startswith("/aggregation/v4/")
     for bad in ("5000000000", "../accounts", "1/owner"):
         with pytest.raises(AccountNotFoundError):
             await client.get_transactions(token, START, TODAY, account_id=bad)
@@ -145,7 +151,9 @@ async def test_aggregation_status_needs_the_user(
     assert await client.get_accounts(token)
 
 
-async def test_sandbox_failing_password_shows_as_aggregation_status(client: FinicityClient, finicity: FinicityEmulator) -> None:
+async def test_sandbox_failing_password_shows_as_aggregation_status(
+    client: FinicityClient, finicity: FinicityEmulator
+) -> None:
     token = finicity.create_access_token("demo", "123")
     with pytest.raises(Exception) as info:  # 123 is not one Data Connect Fix repairs: retry later
         await client.get_balances(token, live=True)
@@ -187,13 +195,18 @@ async def test_exchange_refuses_what_finicity_does_not_know(client: FinicityClie
         await client.exchange_public_token("public-token")
 
 
-async def test_forged_or_foreign_tokens_are_refused_without_a_call(client: FinicityClient, token: str, finicity: FinicityEmulator) -> None:
+async def test_forged_or_foreign_tokens_are_refused_without_a_call(
+    client: FinicityClient, token: str, finicity: FinicityEmulator
+) -> None:
     customer, login = _scope(finicity, token)
     other = FinicityClient(partner_id="1", partner_secret="another-secret", app_key="k")
     forged = [
         f"fcy1.{customer}.{login}.AAAAAAAAAAAAAAAAAAAAAA",
         other.access_token_for(customer, login),
-        token.replace(f".{login}.", "..") , customer, "", "fcy1..." + "x" * 300,
+        token.replace(f".{login}.", ".."),
+        customer,
+        "",
+        "fcy1..." + "x" * 300,
     ]
     for bad in forged:
         with pytest.raises(InvalidCredentialsError):
@@ -218,7 +231,9 @@ async def test_removal_deletes_the_login_or_the_customer(client: FinicityClient,
         await client.get_accounts(finicity.access_token(customer))
 
 
-async def test_refresh_asks_finicity_to_aggregate(client: FinicityClient, token: str, finicity: FinicityEmulator) -> None:
+async def test_refresh_asks_finicity_to_aggregate(
+    client: FinicityClient, token: str, finicity: FinicityEmulator
+) -> None:
     customer, login = _scope(finicity, token)
     accounts = await client.refresh_accounts(token)
     assert len(accounts) == 3

@@ -143,5 +143,7 @@ def test_churn_posts_adds_modifies_and_each_change_reaches_sync() -> None:
     assert sum(done.values()) > 0
     nxt = ledger.page(first.next_cursor, 500)
     posted = [t for t in nxt.added if t.pending_transaction_id]
-    assert len(posted) == done["posted"] and {t.pending_transaction_id for t in posted} <= {t.transaction_id for t in pending}
+    assert len(posted) == done["posted"] and {t.pending_transaction_id for t in posted} <= {
+        t.transaction_id for t in pending
+    }
     assert {t.transaction_id for t in nxt.removed} >= {t.pending_transaction_id for t in posted}

@@ -174,7 +174,9 @@ def test_transactions_get_refuses_unknown_account_ids(plaid: PlaidEmulator) -> N
 def test_products_the_emulator_does_not_serve_are_refused_up_front(plaid: PlaidEmulator, products: list[str]) -> None:
     link = _post(plaid, "/link/token/create", _link_body(products=products))
     assert _error(link)[:3] == (400, "INVALID_INPUT", "INVALID_PRODUCT")
-    public = _post(plaid, "/sandbox/public_token/create", {"institution_id": "ins_109508", "initial_products": products})
+    public = _post(
+        plaid, "/sandbox/public_token/create", {"institution_id": "ins_109508", "initial_products": products}
+    )
     assert _error(public)[:3] == (400, "INVALID_INPUT", "INVALID_PRODUCT")
     optional = _post(plaid, "/link/token/create", _link_body(optional_products=products))
     assert _error(optional)[2] == "INVALID_PRODUCT"
@@ -317,7 +319,8 @@ def test_amounts_are_written_as_plaid_writes_json_numbers(plaid: PlaidEmulator) 
     assert tokens and all(_plaid_writes(t) for t in tokens), [t for t in tokens if not _plaid_writes(t)]
     written = {t["name"]: t["amount"] for t in synced.json()["added"] if t["name"].startswith("AMOUNT")}
     assert written == {
-        "AMOUNT 12.30": 12.3, "AMOUNT 100.00": 100, "AMOUNT 0.10": 0.1, "AMOUNT -4.00": -4, "AMOUNT 1234567.80": 1234567.8
+        "AMOUNT 12.30": 12.3, "AMOUNT 100.00": 100, "AMOUNT 0.10": 0.1, "AMOUNT -4.00": -4,
+        "AMOUNT 1234567.80": 1234567.8,
     }  # fmt: skip
 
 

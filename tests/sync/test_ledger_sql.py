@@ -36,7 +36,7 @@ async def plaid_client(plaid: PlaidEmulator) -> AsyncIterator[PlaidProvider]:
 
 
 async def test_ninety_days_synced_from_webhooks_equal_the_truth(
-    ledger_url: str, plaid: PlaidEmulator, teller: TellerEmulator, clock: Clock, inbox: Inbox,
+    ledger_url: str, plaid: PlaidEmulator, teller: TellerEmulator, clock: Clock, inbox: Inbox,  # noqa: F811
     plaid_client: PlaidProvider, capsys: pytest.CaptureFixture[str],
 ) -> None:
     plaid_token = plaid.create_access_token(webhook=f"{inbox.server.base_url}/plaid")

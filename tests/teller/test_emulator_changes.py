@@ -55,7 +55,11 @@ def test_churn_is_reproducible_and_changes_the_data(teller: TellerEmulator) -> N
         payload = teller.connect(seed="churn")
         token = str(payload["accessToken"])
         done = teller.backend.churn(payload["enrollment"]["id"], random.Random(4))
-        rows = [f"{r.id}{r.amount}" for a in teller.backend.accounts(token) for r in teller.backend.transactions(token, a.id)[1]]
+        rows = [
+            f"{r.id}{r.amount}"
+            for a in teller.backend.accounts(token)
+            for r in teller.backend.transactions(token, a.id)[1]
+        ]
         return done, rows
 
     first, second = run(), run()

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from fin_infra.banking.exceptions import ProviderConfigurationError
-from fin_infra.providers.banking.teller import TellerClient, TellerSettings
+from fin_infra.providers.banking.teller import TellerSettings
 from fin_infra.providers.banking.teller.concurrency import RequestLimits
 from fin_infra.testing.teller import TellerEmulator
 from tests.teller.conftest import FAST_RETRY
