@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from fin_infra.testing.plaid import PlaidEmulator
 from fin_infra.testing.teller import TellerEmulator
-from tests.browser import offline_page
+from tests.browser import offline_page, serve
 
 ALICE = {"Cookie": "session=alice"}
 TIMEOUT = 20_000
@@ -57,6 +57,14 @@ def open_connect(page: Any, base: str) -> None:
     page.wait_for_selector("body[data-loaded=true]")
 
 
+@contextlib.contextmanager
+def connect_page(browser: Any, app: Any) -> Iterator[tuple[str, Any, list[str], Recorder]]:
+    """``app`` served, and its connect page open for alice: (the app's URL, the page, blocked URLs, the log)."""
+    with serve(app) as base, page_for(browser, base) as (page, blocked, log):
+        open_connect(page, base)
+        yield base, page, blocked, log
+
+
 def widget_frame(page: Any, provider: str) -> Any:
     """The provider's widget frame on the page."""
     return page.frame_locator(f"iframe[title^='{FRAME_TITLES[provider]}']")
@@ -74,6 +82,14 @@ def log_in(frame: Any, username: str, password: str, institution: str | None = N
     frame.locator("#username").fill(username)
     frame.locator("#password").fill(password)
     frame.locator("#password").press("Enter")  # the keyboard submits the form
+
+
+def refused_login(page: Any, provider: str, username: str, password: str, alert: str) -> Any:
+    """Connect with ``provider`` and log in with credentials it refuses: its form says ``alert``; the frame."""
+    frame = start_connect(page, provider)
+    log_in(frame, username, password)
+    expect(frame.get_by_role("alert")).to_have_text(alert)
+    return frame
 
 
 def reconnect(page: Any, item: Any, provider: str, bank: str, username: str, password: str,

@@ -21,6 +21,7 @@ from tests.pages.helpers import (
     active_element,
     assert_never_seen,
     assert_offline_under_csp,
+    connect_page,
     connect_via_api,
     connections,
     held,
@@ -28,6 +29,7 @@ from tests.pages.helpers import (
     open_connect,
     page_for,
     reconnect,
+    refused_login,
     start_connect,
 )
 
@@ -37,8 +39,7 @@ __all__ = ["browser"]  # the fixture, used by name
 def test_connect_plaid_and_teller_through_their_widgets_offline_and_tokenless(
     browser: Any, page_app: FastAPI, plaid: PlaidEmulator, teller: TellerEmulator
 ) -> None:
-    with serve(page_app) as base, page_for(browser, base) as (page, blocked, log):
-        open_connect(page, base)
+    with connect_page(browser, page_app) as (base, page, blocked, log):
         expect(page.locator("#empty")).to_be_visible()
         log_in(start_connect(page, "plaid"), "user_good", "pass_good", institution="First Gingham Credit Union")
         expect(page.locator("#status")).to_have_text("Connected First Gingham Credit Union.")
@@ -82,19 +83,15 @@ def test_connect_plaid_and_teller_through_their_widgets_offline_and_tokenless(
 def test_a_wrong_password_shows_the_providers_error_in_words(
     browser: Any, page_app: FastAPI, plaid: PlaidEmulator, teller: TellerEmulator
 ) -> None:
-    with serve(page_app) as base, page_for(browser, base) as (page, blocked, _):
-        open_connect(page, base)
-        frame = start_connect(page, "plaid")
-        log_in(frame, "user_good", "wrong-password")
-        expect(frame.get_by_role("alert")).to_have_text("The provided credentials were not correct. Please try again.")
+    with connect_page(browser, page_app) as (base, page, blocked, _):
+        frame = refused_login(page, "plaid", "user_good", "wrong-password",
+                              "The provided credentials were not correct. Please try again.")
         frame.get_by_role("button", name="Exit").click()  # the user gives up: Link's onExit carries the error
         expect(page.locator("#error")).to_have_text(
             "The username or password was not correct. Check them and try again.")
         expect(page.locator("iframe")).to_have_count(0)
 
-        frame = start_connect(page, "teller")
-        log_in(frame, "username", "nope")
-        expect(frame.get_by_role("alert")).to_have_text("The username or password is incorrect.")
+        frame = refused_login(page, "teller", "username", "nope", "The username or password is incorrect.")
         frame.locator("#username").press("Escape")
         expect(page.locator("#status")).to_have_text("Connecting was cancelled.")
         assert httpx.get(base + "/banking/connections", headers=ALICE).json()["count"] == 0

@@ -21,12 +21,14 @@ from tests.pages.helpers import (
     active_element,
     assert_never_seen,
     assert_offline_under_csp,
+    connect_page,
     connections,
     held,
     log_in,
     open_connect,
     page_for,
     reconnect,
+    refused_login,
     start_connect,
 )
 
@@ -45,8 +47,7 @@ def provider_tokens(mx: MXEmulator, finicity: FinicityEmulator) -> list[str]:
 def test_connect_mx_and_finicity_through_their_widgets_offline_and_tokenless(
     browser: Any, widget_app: FastAPI, mx: MXEmulator, finicity: FinicityEmulator
 ) -> None:
-    with serve(widget_app) as base, page_for(browser, base) as (page, blocked, log):
-        open_connect(page, base)
+    with connect_page(browser, widget_app) as (base, page, blocked, log):
         frame = start_connect(page, "mx")
         expect(frame.locator("h1")).to_have_text("Connect a bank with MX")
         log_in(frame, "mxuser", "any-password", institution="MX Bank")
@@ -91,11 +92,8 @@ def test_connect_mx_and_finicity_through_their_widgets_offline_and_tokenless(
 def test_a_refused_login_shows_the_providers_error_in_words(
     browser: Any, widget_app: FastAPI, mx: MXEmulator, finicity: FinicityEmulator
 ) -> None:
-    with serve(widget_app) as base, page_for(browser, base) as (page, blocked, _):
-        open_connect(page, base)
-        frame = start_connect(page, "mx")
-        log_in(frame, "someone-else", "wrong")
-        expect(frame.get_by_role("alert")).to_have_text("The credentials entered are incorrect.")
+    with connect_page(browser, widget_app) as (base, page, blocked, _):
+        refused_login(page, "mx", "someone-else", "wrong", "The credentials entered are incorrect.")
         words = "The username or password was not correct. Check them and try again."
         expect(page.locator("#error")).to_have_text(words)  # memberStatusUpdate DENIED, read while MX is open
         page.get_by_role("button", name="Close the MX window").press("Escape")  # the keyboard closes it too
@@ -103,9 +101,7 @@ def test_a_refused_login_shows_the_providers_error_in_words(
         assert active_element(page, "connect-mx") == "connect-mx"
         expect(page.locator("#error")).to_have_text(words)
 
-        frame = start_connect(page, "finicity")
-        log_in(frame, "demo", "not-go")
-        expect(frame.get_by_role("alert")).to_have_text("Invalid credentials.")
+        frame = refused_login(page, "finicity", "demo", "not-go", "Invalid credentials.")
         frame.get_by_role("button", name="Exit").click()  # cancel, after the user event said AddAccounts failed (103)
         expect(page.locator("iframe")).to_have_count(0)
         expect(page.locator("#error")).to_have_text(words)
