@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -24,6 +23,7 @@ from fin_infra.emulators.plaid.validation import SERVED_PRODUCTS
 from fin_infra.testing.plaid import PlaidEmulator, serve_plaid_emulator
 from tests.conformance import plaid_schemas as schemas
 from tests.conformance.schema import errors
+from tests.emulator_fixtures import served
 
 UNREACHABLE = "http://127.0.0.1:9/hooks"  # deliveries fail fast, and are still recorded byte for byte
 
@@ -87,10 +87,7 @@ class Plaid:
         return found
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[PlaidEmulator]:
-    with serve_plaid_emulator() as plaid:
-        yield plaid
+emulator = served(serve_plaid_emulator, scope="module")
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from fin_infra.emulators.teller.webhooks import EVENT_TYPES
 from fin_infra.testing.teller import TellerEmulator, serve_teller_emulator
 from tests.conformance import teller_schemas as schemas
 from tests.conformance.schema import errors
+from tests.emulator_fixtures import served
 
 UNREACHABLE = "http://127.0.0.1:9/hooks"  # deliveries fail fast, and are still recorded byte for byte
 
@@ -68,10 +69,7 @@ class Teller:
         return code
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[TellerEmulator]:
-    with serve_teller_emulator() as teller:
-        yield teller
+emulator = served(serve_teller_emulator, scope="module")
 
 
 @pytest.fixture

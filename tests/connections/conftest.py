@@ -16,8 +16,9 @@ from fastapi import FastAPI, Header
 
 from fin_infra.banking import add_banking
 from fin_infra.crypto import ENCRYPTION_KEYS_ENV, new_key
-from fin_infra.testing.plaid import PlaidEmulator, serve_plaid_emulator
-from fin_infra.testing.teller import TellerEmulator, serve_teller_emulator
+from fin_infra.testing.plaid import serve_plaid_emulator
+from fin_infra.testing.teller import serve_teller_emulator
+from tests.emulator_fixtures import fresh, served
 from tests.storage.databases import drop_schema, unique_schema
 
 KEY = new_key("k1")
@@ -49,29 +50,10 @@ def keys(monkeypatch: pytest.MonkeyPatch) -> str:
     return KEY
 
 
-@pytest.fixture(scope="session")
-def plaid_server() -> Iterator[PlaidEmulator]:
-    with serve_plaid_emulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def plaid(plaid_server: PlaidEmulator) -> PlaidEmulator:
-    plaid_server.reset()
-    return plaid_server
-
-
-@pytest.fixture(scope="session")
-def teller_server() -> Iterator[TellerEmulator]:
-    with serve_teller_emulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def teller(teller_server: TellerEmulator) -> Iterator[TellerEmulator]:
-    teller_server.reset()
-    yield teller_server
-    teller_server.reset()
+plaid_server = served(serve_plaid_emulator)
+plaid = fresh("plaid_server")
+teller_server = served(serve_teller_emulator)
+teller = fresh("teller_server", reset_after=True)
 
 
 @asynccontextmanager

@@ -5,12 +5,10 @@ host app's own auth: a ``session`` cookie (or a Bearer token its script supplies
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import httpx
 import pytest
 from fastapi import Cookie, FastAPI, Header
 from fastapi.responses import Response
@@ -22,6 +20,7 @@ from fin_infra.testing.finicity import FinicityEmulator, serve_finicity_emulator
 from fin_infra.testing.mx import MXEmulator, serve_mx_emulator
 from fin_infra.testing.plaid import PlaidEmulator, serve_plaid_emulator
 from fin_infra.testing.teller import TellerEmulator, serve_teller_emulator
+from tests.emulator_fixtures import fresh, served
 
 AUTH_SCRIPT = "window.finInfraAuth = { headers: function () { return { Authorization: 'Bearer bob' }; } };\n"
 
@@ -40,52 +39,14 @@ def keys(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENCRYPTION_KEYS_ENV, new_key("k1"))
 
 
-@pytest.fixture(scope="session")
-def plaid_server() -> Iterator[PlaidEmulator]:
-    with serve_plaid_emulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def plaid(plaid_server: PlaidEmulator) -> PlaidEmulator:
-    plaid_server.reset()
-    return plaid_server
-
-
-@pytest.fixture(scope="session")
-def teller_server() -> Iterator[TellerEmulator]:
-    with serve_teller_emulator(connect_widget=True) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def teller(teller_server: TellerEmulator) -> TellerEmulator:
-    teller_server.reset()
-    return teller_server
-
-
-@pytest.fixture(scope="session")
-def mx_server() -> Iterator[MXEmulator]:
-    with serve_mx_emulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def mx(mx_server: MXEmulator) -> MXEmulator:
-    mx_server.reset()
-    return mx_server
-
-
-@pytest.fixture(scope="session")
-def finicity_server() -> Iterator[FinicityEmulator]:
-    with serve_finicity_emulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def finicity(finicity_server: FinicityEmulator) -> FinicityEmulator:
-    finicity_server.reset()
-    return finicity_server
+plaid_server = served(serve_plaid_emulator)
+plaid = fresh("plaid_server")
+teller_server = served(serve_teller_emulator, connect_widget=True)
+teller = fresh("teller_server")
+mx_server = served(serve_mx_emulator)
+mx = fresh("mx_server")
+finicity_server = served(serve_finicity_emulator)
+finicity = fresh("finicity_server")
 
 
 @pytest.fixture
@@ -129,30 +90,3 @@ def build_app(tmp_path: Path, plaid: PlaidEmulator, teller: TellerEmulator, auth
         connect_page=ConnectPage(widget_scripts={"teller": str(teller.connect_script_url)}, auth_script=auth_script),
     )
     return app
-
-
-def wait_synced(base: str, user: dict[str, str], connection_id: str, timeout: float = 60) -> None:
-    """Until the connection's first ledger sync ended (a deadline, not a speed check)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body = httpx.get(f"{base}/banking/connections/{connection_id}", headers=user).json()["connection"]
-        run = (body.get("sync") or {}).get("run") or {}
-        if run.get("outcome") in ("ok", "error", "crashed"):
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"the first sync of {connection_id} did not end")
-
-
-def connect_via_api(base: str, user: dict[str, str], plaid: PlaidEmulator | None = None,
-                    teller: TellerEmulator | None = None) -> dict[str, Any]:
-    """Connections made through the JSON routes (what the widgets' results would give), synced."""
-    made: dict[str, Any] = {}
-    if plaid is not None:
-        body = {"provider": "plaid", "public_token": plaid.create_public_token("ins_109508")}
-        made["plaid"] = httpx.post(f"{base}/banking/exchange", json=body, headers=user).json()["connection"]
-    if teller is not None:
-        body = {"provider": "teller", **teller.connect(seed="pages-test")}
-        made["teller"] = httpx.post(f"{base}/banking/exchange", json=body, headers=user).json()["connection"]
-    for connection in made.values():
-        wait_synced(base, user, connection["id"])
-    return made

@@ -16,17 +16,23 @@ from fin_infra.testing.finicity import FinicityEmulator
 from fin_infra.testing.mx import MXEmulator
 from tests.browser import browser, serve
 from tests.pages.a11y import low_contrast
-from tests.pages.test_connect_page import ALICE, active_element, log_in, open_connect, page_for
+from tests.pages.helpers import (
+    ALICE,
+    active_element,
+    assert_never_seen,
+    assert_offline_under_csp,
+    connect_page,
+    connections,
+    held,
+    log_in,
+    open_connect,
+    page_for,
+    reconnect,
+    refused_login,
+    start_connect,
+)
 
 __all__ = ["browser"]  # the fixture, used by name
-
-
-def mx_frame(page: Any) -> Any:
-    return page.frame_locator("iframe[title='MX Connect']")
-
-
-def finicity_frame(page: Any) -> Any:
-    return page.frame_locator("iframe[title^='Finicity Connect']")
 
 
 def provider_tokens(mx: MXEmulator, finicity: FinicityEmulator) -> list[str]:
@@ -38,25 +44,17 @@ def provider_tokens(mx: MXEmulator, finicity: FinicityEmulator) -> list[str]:
     return tokens + list(finicity.backend.tokens)
 
 
-def connections(base: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = httpx.get(base + "/banking/connections", headers=ALICE).json()["connections"]
-    return rows
-
-
 def test_connect_mx_and_finicity_through_their_widgets_offline_and_tokenless(
     browser: Any, widget_app: FastAPI, mx: MXEmulator, finicity: FinicityEmulator
 ) -> None:
-    with serve(widget_app) as base, page_for(browser, base) as (page, blocked, log):
-        open_connect(page, base)
-        page.get_by_role("button", name="Connect with MX").click()
-        frame = mx_frame(page)
+    with connect_page(browser, widget_app) as (base, page, blocked, log):
+        frame = start_connect(page, "mx")
         expect(frame.locator("h1")).to_have_text("Connect a bank with MX")
         log_in(frame, "mxuser", "any-password", institution="MX Bank")
         expect(page.locator("#status")).to_have_text("Connected MX Bank.")
         expect(page.locator("iframe")).to_have_count(0)
 
-        page.get_by_role("button", name="Connect with Finicity").click()
-        frame = finicity_frame(page)
+        frame = start_connect(page, "finicity")
         expect(frame.locator("h1")).to_have_text("Connect a bank with Finicity")
         log_in(frame, "demo", "go", institution="FinBank")
         expect(page.locator("#status")).to_have_text("Connected a bank through Finicity.")
@@ -79,31 +77,23 @@ def test_connect_mx_and_finicity_through_their_widgets_offline_and_tokenless(
         # anything it sent or received
         tokens = provider_tokens(mx, finicity)
         assert len(tokens) >= 3
-        held = page.content() + json.dumps(page.context.storage_state()) + "".join(f.content() for f in page.frames)
-        for token in tokens:
-            assert token not in held
-            assert not any(token in url + body for _, url, body in log.requests)
-            assert not any(token in body for _, body in log.responses)
+        in_page = held(page)
+        assert not [token for token in tokens if token in in_page]
+        assert_never_seen(tokens, log)
         exchanged = [json.loads(body) for method, url, body in log.requests if url == base + "/banking/exchange"]
         assert [e["provider"] for e in exchanged] == ["mx", "finicity"]
         assert exchanged[0]["type"] == "mx/connect/memberConnected"
         assert exchanged[0]["metadata"]["member_guid"] == member.guid
         assert exchanged[1]["customerId"] == customer.id and exchanged[1]["reason"] == "complete"
 
-        assert blocked == []
-        assert all(url.startswith(("http://127.0.0.1:", "data:")) for _, url, _ in log.requests)
-        assert not [m for m in log.console if "Content Security Policy" in m], log.console
+        assert_offline_under_csp(blocked, log)
 
 
 def test_a_refused_login_shows_the_providers_error_in_words(
     browser: Any, widget_app: FastAPI, mx: MXEmulator, finicity: FinicityEmulator
 ) -> None:
-    with serve(widget_app) as base, page_for(browser, base) as (page, blocked, _):
-        open_connect(page, base)
-        page.get_by_role("button", name="Connect with MX").click()
-        frame = mx_frame(page)
-        log_in(frame, "someone-else", "wrong")
-        expect(frame.get_by_role("alert")).to_have_text("The credentials entered are incorrect.")
+    with connect_page(browser, widget_app) as (base, page, blocked, _):
+        refused_login(page, "mx", "someone-else", "wrong", "The credentials entered are incorrect.")
         words = "The username or password was not correct. Check them and try again."
         expect(page.locator("#error")).to_have_text(words)  # memberStatusUpdate DENIED, read while MX is open
         page.get_by_role("button", name="Close the MX window").press("Escape")  # the keyboard closes it too
@@ -111,10 +101,7 @@ def test_a_refused_login_shows_the_providers_error_in_words(
         assert active_element(page, "connect-mx") == "connect-mx"
         expect(page.locator("#error")).to_have_text(words)
 
-        page.get_by_role("button", name="Connect with Finicity").click()
-        frame = finicity_frame(page)
-        log_in(frame, "demo", "not-go")
-        expect(frame.get_by_role("alert")).to_have_text("Invalid credentials.")
+        frame = refused_login(page, "finicity", "demo", "not-go", "Invalid credentials.")
         frame.get_by_role("button", name="Exit").click()  # cancel, after the user event said AddAccounts failed (103)
         expect(page.locator("iframe")).to_have_count(0)
         expect(page.locator("#error")).to_have_text(words)
@@ -154,21 +141,9 @@ def test_needs_reauth_reconnects_in_mx_update_mode_and_finicity_fix_mode(
         open_connect(page, base)
         items = page.locator(".connection")
         expect(items.locator(".status")).to_have_text(["Needs you to log in again"] * 2)
-        mx_item = items.filter(has_text="Through MX")
-        mx_item.get_by_role("button", name="Reconnect MX Bank").click()
-        frame = mx_frame(page)
-        expect(frame.locator("h1")).to_have_text("Log in again to MX Bank")
-        log_in(frame, "mxuser", "new-password")
-        expect(page.locator("#status")).to_have_text("Reconnected MX Bank.")
-        expect(mx_item.locator(".status")).to_have_text("Connected")
-
-        fin_item = items.filter(has_text="Through Finicity")
-        fin_item.get_by_role("button", name="Reconnect").click()
-        frame = finicity_frame(page)
-        expect(frame.locator("h1")).to_have_text("Log in again to FinBank")
-        log_in(frame, "demo", "go")
-        expect(page.locator("#status")).to_contain_text("Reconnected")
-        expect(fin_item.locator(".status")).to_have_text("Connected")
+        reconnect(page, items.filter(has_text="Through MX"), "mx", "MX Bank", "mxuser", "new-password")
+        reconnect(page, items.filter(has_text="Through Finicity"), "finicity", "FinBank", "demo", "go",
+                  button="Reconnect", said="Reconnected")
 
         rows = connections(base)
         assert len(rows) == 2 and {r["status"] for r in rows} == {"ok"}  # repaired, not doubled

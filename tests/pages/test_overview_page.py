@@ -21,11 +21,10 @@ from fin_infra.testing.plaid import PlaidEmulator
 from fin_infra.testing.teller import TellerEmulator
 from tests.browser import browser, offline_page, serve
 from tests.pages.a11y import low_contrast
-from tests.pages.conftest import connect_via_api
+from tests.pages.helpers import ALICE, connect_via_api
 
 __all__ = ["browser"]  # the fixture, used by name
 
-ALICE = {"Cookie": "session=alice"}
 DAYS = 20
 
 

@@ -17,22 +17,21 @@ In fix mode the login's aggregation status is cleared (``credentialsUpdated``). 
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from fin_infra.emulators import widgets
 from fin_infra.emulators.finicity import data
 from fin_infra.emulators.finicity.errors import ConnectError, FinicityAPIError
 from fin_infra.emulators.finicity.models import SANDBOX_PASSWORD, ConnectSession, FinicityBackend
+from fin_infra.emulators.widgets.routes import MAX_FIELD, field, file_route, files_route, json_object, session
+from fin_infra.emulators.widgets.routes import error as form_error
 
 SCRIPT_PATH = "/assets/sdk/finicity-connect.min.js"
 CONNECT_PREFIX = "/connect/"
 HINT = f'Sandbox credentials: username "demo", password "{SANDBOX_PASSWORD}".'
-MAX_FIELD = 256
 
 
 def is_connect_path(path: str) -> bool:
@@ -44,17 +43,8 @@ def _error(
     status: int, code: int | str, message: str, user: dict[str, Any] | None = None, *, fatal: bool = False
 ) -> JSONResponse:
     """The form's error answer; ``fatal`` (the session can't go on) ends Connect with the SDK's ``error``."""
-    body: dict[str, Any] = {"error": {"code": str(code), "message": message, "display_message": message}}
-    if fatal:
-        body["error"]["fatal"] = True
-    if user is not None:
-        body["user"] = user
-    return JSONResponse(body, status)
-
-
-def _field(body: dict[str, Any], name: str) -> str:
-    value = body.get(name)
-    return value[:MAX_FIELD] if isinstance(value, str) else ""
+    details: dict[str, Any] = {"display_message": message, **({"fatal": True} if fatal else {})}
+    return form_error(status, str(code), message, details, user=user)
 
 
 def connect_routes(backend: FinicityBackend) -> list[Route]:
@@ -64,16 +54,7 @@ def connect_routes(backend: FinicityBackend) -> list[Route]:
         found = backend.sessions.get(signature)
         return found if found is not None and found.customer_id == customer_id else None
 
-    async def script(request: Request) -> Response:
-        return widgets.asset("finicity-connect.js")
-
-    async def page(request: Request) -> Response:
-        return widgets.asset("frame.html")
-
-    async def asset(request: Request) -> Response:
-        return widgets.asset(request.path_params["name"])
-
-    async def session(request: Request) -> Response:
+    async def start(request: Request) -> Response:
         q = request.query_params
         found = find(q.get("signature", "")[:MAX_FIELD], q.get("customerId", "")[:MAX_FIELD])
         if found is None:
@@ -85,23 +66,18 @@ def connect_routes(backend: FinicityBackend) -> list[Route]:
             except FinicityAPIError:
                 return _error(404, 14001, "This bank login no longer exists. Connect the bank again.", fatal=True)
             fixed = {"id": login.institution_id, "name": data.INSTITUTIONS.get(login.institution_id, "Your bank")}
-        listed = [fixed] if fixed else [{"id": k, "name": v} for k, v in data.INSTITUTIONS.items()]
-        title = f"Log in again to {fixed['name']}" if fixed else "Connect a bank with Finicity"
-        return JSONResponse({"title": title, "institutions": listed, "institution": fixed, "hint": HINT,
-                             "mode": "fix" if fixed else "create", "protocol": "finicity"})  # fmt: skip
+        banks = [{"id": k, "name": v} for k, v in data.INSTITUTIONS.items()]
+        return session("Finicity", HINT, banks, fixed=fixed, mode="fix", protocol="finicity")
 
     async def login(request: Request) -> Response:
-        try:
-            body = json.loads(await request.body())
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
+        body = await json_object(request)
+        if body is None:
             return _error(400, 14020, "send signature, customerId, institution, username and password")
-        signature, customer_id = _field(body, "signature"), _field(body, "customerId")
+        signature, customer_id = field(body, "signature"), field(body, "customerId")
         found = find(signature, customer_id)
         if found is None:
             return _error(404, 14001, "This Connect link is not valid. Start again.")
-        username, password = _field(body, "username"), _field(body, "password")
+        username, password = field(body, "username"), field(body, "password")
         try:
             if found.fix_login_id is not None:
                 if password != SANDBOX_PASSWORD:
@@ -110,7 +86,7 @@ def connect_routes(backend: FinicityBackend) -> list[Route]:
                 accounts = [a.id for a in backend.login(customer_id, found.fix_login_id).accounts]
             else:
                 event = await asyncio.to_thread(backend.connect, customer_id, username, password, session=signature,
-                                                institution_id=_field(body, "institution") or data.DEFAULT_INSTITUTION)
+                                                institution_id=field(body, "institution") or data.DEFAULT_INSTITUTION)
                 accounts = [str(a["id"]) for a in event["payload"]["accounts"]]
         except ConnectError as exc:
             user = {"action": "AddAccounts", "success": False, "accounts": None, "errorCode": exc.code}
@@ -119,11 +95,11 @@ def connect_routes(backend: FinicityBackend) -> list[Route]:
         return JSONResponse({"code": 200, "reason": "complete", "eventType": event["eventType"], "user": user})
 
     return [
-        Route(SCRIPT_PATH, script, methods=["GET"]),
-        Route(CONNECT_PREFIX, page, methods=["GET"]),
-        Route(f"{CONNECT_PREFIX}session", session, methods=["GET"]),
+        file_route(SCRIPT_PATH, "finicity-connect.js"),
+        file_route(CONNECT_PREFIX, "frame.html"),
+        Route(f"{CONNECT_PREFIX}session", start, methods=["GET"]),
         Route(f"{CONNECT_PREFIX}login", login, methods=["POST"]),
-        Route(CONNECT_PREFIX + "{name}", asset, methods=["GET"]),
+        files_route(CONNECT_PREFIX),
     ]
 
 

@@ -14,71 +14,50 @@ open on that member, as MX's widget does, so the user can try again). Sandbox cr
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from fin_infra.emulators import widgets
 from fin_infra.emulators.mx import data
 from fin_infra.emulators.mx.errors import ConnectError, MXAPIError
 from fin_infra.emulators.mx.models import MXBackend
+from fin_infra.emulators.widgets.routes import MAX_FIELD, error, field, files_route, json_object, session
 
 WIDGET_PREFIX = "/md/connect"
 HINT = f'Sandbox credentials: username "{data.SANDBOX_USERNAME}", any password (another username is refused).'
-MAX_FIELD = 256
 LISTED = [i for i in data.INSTITUTIONS.values() if not i.is_oauth]  # no OAuth window in the stand-in
-
-
-def _error(status: int, code: str, message: str, event: dict[str, Any] | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"error": {"code": code, "message": message}}
-    if event is not None:
-        body["event"] = event
-    return JSONResponse(body, status)
-
-
-def _field(body: dict[str, Any], name: str) -> str:
-    value = body.get(name)
-    return value[:MAX_FIELD] if isinstance(value, str) else ""
 
 
 def widget_routes(backend: MXBackend) -> list[Route]:
     """The routes of MX Connect's stand-in over ``backend``."""
 
-    async def session(request: Request) -> Response:
+    async def start(request: Request) -> Response:
         token = request.query_params.get("token", "")[:MAX_FIELD]
         found = backend.widget_session(token)
         if found is None:
-            return _error(404, "expired", "This connection window expired or was already used. Start again.")
+            return error(404, "expired", "This connection window expired or was already used. Start again.")
         fixed = None
         if found.current_member_guid is not None:
             try:
                 member = backend.member(found.user_guid, found.current_member_guid)
             except MXAPIError:
-                return _error(404, "not_found", "This connection no longer exists. Connect the bank again.")
+                return error(404, "not_found", "This connection no longer exists. Connect the bank again.")
             fixed = {"id": member.institution_code, "name": member.institution.name}
-        listed = [fixed] if fixed else [{"id": i.code, "name": i.name} for i in LISTED]
-        title = f"Log in again to {fixed['name']}" if fixed else "Connect a bank with MX"
-        return JSONResponse({"title": title, "institutions": listed, "institution": fixed, "hint": HINT,
-                             "mode": "update" if fixed else "create", "protocol": "mx", "exit": False})  # fmt: skip
+        banks = [{"id": i.code, "name": i.name} for i in LISTED]
+        return session("MX", HINT, banks, fixed=fixed, protocol="mx", exit=False)
 
     async def login(request: Request) -> Response:
-        try:
-            body = json.loads(await request.body())
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            return _error(400, "invalid_request", "send token, institution, username and password")
-        token = _field(body, "token")
+        body = await json_object(request)
+        if body is None:
+            return error(400, "invalid_request", "send token, institution, username and password")
+        token = field(body, "token")
         if backend.widget_session(token) is None:
-            return _error(404, "expired", "This connection window expired or was already used. Start again.")
+            return error(404, "expired", "This connection window expired or was already used. Start again.")
         try:
-            event = backend.connect(token, institution_code=_field(body, "institution") or "mxbank",
-                                    username=_field(body, "username"), password=_field(body, "password"))  # fmt: skip
+            event = backend.connect(token, institution_code=field(body, "institution") or "mxbank",
+                                    username=field(body, "username"), password=field(body, "password"))  # fmt: skip
         except (ConnectError, MXAPIError) as exc:
-            return _error(400, "invalid_request", str(exc))
+            return error(400, "invalid_request", str(exc))
         metadata = event["metadata"]
         message = {"mx": True, **event}
         if event["type"] == "mx/connect/memberConnected":
@@ -86,16 +65,12 @@ def widget_routes(backend: MXBackend) -> list[Route]:
         backend.reopen_widget(token, metadata["member_guid"])
         status = str(metadata.get("connection_status"))
         text = data.CONNECTION_STATUSES.get(status, (0, "The bank refused the login."))[1]
-        return _error(401, status, text, message)
-
-    async def page_or_asset(request: Request) -> Response:
-        name = request.path_params["name"]
-        return widgets.asset(name if name in widgets.NAMES else "frame.html")
+        return error(401, status, text, event=message)
 
     return [
-        Route(f"{WIDGET_PREFIX}/session", session, methods=["GET"]),
+        Route(f"{WIDGET_PREFIX}/session", start, methods=["GET"]),
         Route(f"{WIDGET_PREFIX}/login", login, methods=["POST"]),
-        Route(WIDGET_PREFIX + "/{name}", page_or_asset, methods=["GET"]),
+        files_route(WIDGET_PREFIX + "/", fallback="frame.html"),  # the widget URL's page: /md/connect/{token}
     ]
 
 

@@ -12,17 +12,14 @@ update mode clears the Item's ``ITEM_LOGIN_REQUIRED``.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from fin_infra.emulators import widgets
 from fin_infra.emulators.plaid.data import GOOD_PASSWORD, GOOD_USERNAME, INSTITUTIONS, OAUTH_INSTITUTIONS
 from fin_infra.emulators.plaid.errors import PlaidAPIError
 from fin_infra.emulators.plaid.models import PlaidBackend
+from fin_infra.emulators.widgets.routes import field, file_route, files_route, json_object, session
 
 BASE = "/link/v2/stable"
 HINT = f"Sandbox credentials: username \"{GOOD_USERNAME}\", password \"{GOOD_PASSWORD}\"."
@@ -35,21 +32,10 @@ def _error(exc: PlaidAPIError) -> JSONResponse:
     return JSONResponse({"error": exc.body("")}, exc.status)
 
 
-def _field(body: dict[str, Any], name: str) -> str:
-    value = body.get(name)
-    return value[:MAX_FIELD] if isinstance(value, str) else ""
-
-
 def link_routes(backend: PlaidBackend) -> list[Route]:
     """The routes of Link's stand-in over ``backend``."""
 
-    async def script(request: Request) -> Response:
-        return widgets.asset("plaid-link.js")
-
-    async def asset(request: Request) -> Response:
-        return widgets.asset(request.path_params["name"])
-
-    async def session(request: Request) -> Response:
+    async def start(request: Request) -> Response:
         token = request.query_params.get("token", "")[:MAX_FIELD]
         with backend.lock:
             info = backend._link_tokens.get(token)
@@ -61,23 +47,17 @@ def link_routes(backend: PlaidBackend) -> list[Route]:
                 if item is None:
                     return _error(PlaidAPIError.of("INVALID_ACCESS_TOKEN", "could not find matching access token"))
                 fixed = {"id": item.institution_id, "name": INSTITUTIONS[item.institution_id]}
-        listed = [fixed] if fixed else [{"id": i, "name": INSTITUTIONS[i]} for i in LISTED]
-        title = "Log in again to " + fixed["name"] if fixed else "Connect a bank with Plaid"
-        return JSONResponse({"title": title, "institutions": listed, "institution": fixed, "hint": HINT,
-                             "mode": "update" if fixed else "create"})
+        return session("Plaid", HINT, [{"id": i, "name": INSTITUTIONS[i]} for i in LISTED], fixed=fixed)
 
     async def login(request: Request) -> Response:
-        try:
-            body = json.loads(await request.body())
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
+        body = await json_object(request)
+        if body is None:
             return _error(PlaidAPIError.of("INVALID_BODY", "body could not be parsed as JSON"))
-        token, institution = _field(body, "token"), _field(body, "institution")
+        token, institution = field(body, "token", MAX_FIELD), field(body, "institution", MAX_FIELD)
         try:
             public_token = backend.complete_link(
                 token, institution_id=institution or "ins_109508",
-                username=_field(body, "username"), password=_field(body, "password"),
+                username=field(body, "username", MAX_FIELD), password=field(body, "password", MAX_FIELD),
             )
         except PlaidAPIError as exc:
             return _error(exc)
@@ -87,8 +67,8 @@ def link_routes(backend: PlaidBackend) -> list[Route]:
         return JSONResponse({"public_token": public_token, "metadata": metadata})
 
     return [
-        Route(f"{BASE}/link-initialize.js", script, methods=["GET"]),
-        Route(f"{BASE}/session", session, methods=["GET"]),
+        file_route(f"{BASE}/link-initialize.js", "plaid-link.js"),
+        Route(f"{BASE}/session", start, methods=["GET"]),
         Route(f"{BASE}/login", login, methods=["POST"]),
-        Route(f"{BASE}/{{name}}", asset, methods=["GET"]),
+        files_route(f"{BASE}/"),
     ]

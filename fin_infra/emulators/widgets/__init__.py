@@ -11,7 +11,9 @@ the sandbox credentials, and the result comes back to the page through ``postMes
 callback.
 
 The files are plain JavaScript, HTML and CSS (no inline script or style: they work under a strict
-Content-Security-Policy); `asset` serves one of them.
+Content-Security-Policy); `asset` serves one of them. A stand-in script is served as one file, in one function
+scope, after ``overlay.js`` (what the three share: the frame over the page, its messages), so a page still loads
+one script, as it would the provider's, and gets only the provider's global.
 """
 
 from __future__ import annotations
@@ -31,13 +33,17 @@ FRAME_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
     "base-uri 'none'; form-action 'none'"
 )
-NAMES = frozenset({"frame.html", "frame.js", "frame.css", "plaid-link.js", "teller-connect.js",
-                   "finicity-connect.js"})
+STAND_INS = frozenset({"plaid-link.js", "teller-connect.js", "finicity-connect.js"})
+NAMES = frozenset({"frame.html", "frame.js", "frame.css", *STAND_INS})
 
 
 @cache
 def _read(name: str) -> bytes:
-    return resources.files(__package__).joinpath(name).read_bytes()
+    body = resources.files(__package__).joinpath(name).read_bytes()
+    if name in STAND_INS:
+        shared = _read("overlay.js")
+        return b'"use strict";\n(function () {\n' + shared + b"\n" + body + b"})();\n"
+    return body
 
 
 def asset(name: str) -> Response:
