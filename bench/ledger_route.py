@@ -22,11 +22,12 @@ import asyncio
 import datetime as dt
 import os
 import statistics
-import subprocess
 import sys
 import time
 import uuid
 from typing import Any
+
+from bench._child import served_by
 
 COUNT = int(os.environ.get("FIN_INFRA_BENCH_ROUTE_TRANSACTIONS", "20000"))
 URL = os.environ.get("FIN_INFRA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -155,17 +156,8 @@ async def run(base_url: str, public: str) -> int:
 
 
 def main() -> int:
-    child = subprocess.Popen([sys.executable, "-m", "bench.ledger_route", "--serve"], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout is not None
-        line = child.stdout.readline().split()
-        assert line and line[0] == "READY", "the emulator did not start"
-        return asyncio.run(run(line[1], line[2]))
-    finally:
-        if child.stdin:
-            child.stdin.close()
-        child.wait(timeout=30)
+    with served_by("bench.ledger_route") as (_, fields):
+        return asyncio.run(run(fields[0], fields[1]))
 
 
 if __name__ == "__main__":

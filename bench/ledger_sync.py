@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench._child import served_by
+
 PLAID_TRANSACTIONS = 50_000
 INCREMENTAL_TARGET = 0.050
 
@@ -115,21 +117,8 @@ async def run(child: object, pid: int, parts: list[str], directory: str) -> int:
 
 
 def main() -> int:
-    import subprocess
-
-    child = subprocess.Popen(
-        [sys.executable, "-m", "bench.ledger_sync", "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert child.stdout is not None
-        line = child.stdout.readline().split()
-        assert line and line[0] == "READY", "the emulators did not start"
-        with tempfile.TemporaryDirectory() as directory:
-            return asyncio.run(run(child, child.pid, line[1:], directory))
-    finally:
-        if child.stdin:
-            child.stdin.close()
-        child.wait(timeout=30)
+    with served_by("bench.ledger_sync") as (child, fields), tempfile.TemporaryDirectory() as directory:
+        return asyncio.run(run(child, child.pid, fields, directory))
 
 
 if __name__ == "__main__":

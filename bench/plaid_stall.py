@@ -17,11 +17,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import statistics
-import subprocess
 import sys
 import time
 from typing import Any
 
+from bench._child import served_by
 from bench.plaid_sync import PAGE, TRANSACTIONS, GCPauses, Ticker
 
 RUNS = 3
@@ -106,19 +106,8 @@ async def measure(base_url: str, token: str, client_id: str, secret: str) -> int
 
 
 def main() -> int:
-    child = subprocess.Popen(
-        [sys.executable, "-m", "bench.plaid_sync", "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert child.stdout is not None
-        line = child.stdout.readline().split()
-        if not line or line[0] != "READY":
-            raise SystemExit("the emulator process did not start")
-        return asyncio.run(measure(*line[1:5]))
-    finally:
-        assert child.stdin is not None
-        child.stdin.close()
-        child.wait(timeout=30)
+    with served_by("bench.plaid_sync") as (_, fields):
+        return asyncio.run(measure(*fields[:4]))
 
 
 if __name__ == "__main__":

@@ -18,11 +18,12 @@ from __future__ import annotations
 import asyncio
 import gc
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+from bench._child import served_by
 
 TRANSACTIONS = 10_000
 PAGE = 500
@@ -253,19 +254,8 @@ async def measure(base_url: str, token: str, client_id: str, secret: str) -> Non
 
 
 def main() -> None:
-    child = subprocess.Popen(
-        [sys.executable, "-m", "bench.plaid_sync", "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert child.stdout is not None
-        line = child.stdout.readline().split()
-        if not line or line[0] != "READY":
-            raise SystemExit("the emulator process did not start")
-        asyncio.run(measure(*line[1:5]))
-    finally:
-        assert child.stdin is not None
-        child.stdin.close()
-        child.wait(timeout=30)
+    with served_by("bench.plaid_sync") as (_, fields):
+        asyncio.run(measure(*fields[:4]))
 
 
 if __name__ == "__main__":
