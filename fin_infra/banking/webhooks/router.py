@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter
@@ -158,8 +159,13 @@ def build_webhook_router(
         if not await webhooks.replay_store.add_if_new(event.delivery_id, ttl):
             # A repeat reaches only refresh handlers (safe twice; a sync coalesces with the one running).
             repeatable = bool(webhooks.handlers_for(event, repeat=True))
-            log.info("%s webhook %s/%s repeats a delivery; %s", provider, event.type, event.code,
-                     "only refresh handlers run" if repeatable else "ignored")
+            log.info(
+                "%s webhook %s/%s repeats a delivery; %s",
+                provider,
+                event.type,
+                event.code,
+                "only refresh handlers run" if repeatable else "ignored",
+            )
             return Response(
                 dumpb({"status": "duplicate"}),
                 media_type="application/json",
@@ -181,6 +187,21 @@ def build_webhook_router(
         except ClientDisconnect:
             return Response(status_code=400)
 
+    async def receive(
+        provider: ProviderName,
+        request: Request,
+        check: Callable[[bytes], Awaitable[Verdict]],
+        ttl: Callable[[bytes], float],
+    ) -> Response:
+        """Read the body, verify it (401 when not genuine), then accept it once (see ``accept``)."""
+        body = await read(request)
+        if isinstance(body, Response):
+            return body
+        verdict = await check(body)
+        if not verdict.ok:
+            return _refused(provider, request, verdict)
+        return await accept(provider, request, verdict, body, ttl(body))
+
     @router.post(
         "/webhooks/plaid",
         summary="Receive a Plaid webhook (verified, replay-safe)",
@@ -188,13 +209,10 @@ def build_webhook_router(
         openapi_extra=_openapi("Plaid-Verification", "ES256 JWT over the body's SHA-256, from Plaid"),
     )
     async def plaid_webhook(request: Request) -> Response:
-        body = await read(request)
-        if isinstance(body, Response):
-            return body
-        verdict = await webhooks.plaid.check_async(request.headers, body)
-        if not verdict.ok:
-            return _refused("plaid", request, verdict)
-        return await accept("plaid", request, verdict, body, webhooks.plaid.replay_window + 60.0)
+        async def check(body: bytes) -> Verdict:
+            return await webhooks.plaid.check_async(request.headers, body)
+
+        return await receive("plaid", request, check, lambda _: webhooks.plaid.replay_window + 60.0)
 
     @router.post(
         "/webhooks/teller",
@@ -203,16 +221,13 @@ def build_webhook_router(
         openapi_extra=_openapi("Teller-Signature", "t=<unix seconds>,v1=<hex HMAC-SHA256 of t.body>"),
     )
     async def teller_webhook(request: Request) -> Response:
-        body = await read(request)
-        if isinstance(body, Response):
-            return body
-        verdict = check_teller_webhook(
-            request.headers, body, webhooks.teller_secrets, tolerance=webhooks.teller_tolerance
-        )
-        if not verdict.ok:
-            return _refused("teller", request, verdict)
-        return await accept(
-            "teller", request, verdict, body, max(webhooks.teller_replay_ttl, webhooks.teller_tolerance)
+        async def check(body: bytes) -> Verdict:
+            return check_teller_webhook(
+                request.headers, body, webhooks.teller_secrets, tolerance=webhooks.teller_tolerance
+            )
+
+        return await receive(
+            "teller", request, check, lambda _: max(webhooks.teller_replay_ttl, webhooks.teller_tolerance)
         )
 
     @router.post(
@@ -222,13 +237,10 @@ def build_webhook_router(
         openapi_extra=_openapi("X-Finicity-Signature", "hex HMAC-SHA256 of the body under the partner secret"),
     )
     async def finicity_webhook(request: Request) -> Response:
-        body = await read(request)
-        if isinstance(body, Response):
-            return body
-        verdict = check_finicity_webhook(request.headers, body, webhooks.finicity_secrets)
-        if not verdict.ok:
-            return _refused("finicity", request, verdict)
-        return await accept("finicity", request, verdict, body, webhooks.finicity_replay_ttl)
+        async def check(body: bytes) -> Verdict:
+            return check_finicity_webhook(request.headers, body, webhooks.finicity_secrets)
+
+        return await receive("finicity", request, check, lambda _: webhooks.finicity_replay_ttl)
 
     @router.post(
         "/webhooks/mx",
@@ -237,14 +249,12 @@ def build_webhook_router(
         openapi_extra=_openapi("Authorization", "Basic: the username and password given to MX for webhooks"),
     )
     async def mx_webhook(request: Request) -> Response:
-        body = await read(request)
-        if isinstance(body, Response):
-            return body
-        verdict = check_mx_webhook(request.headers, body, webhooks.mx_credentials)
-        if not verdict.ok:
-            return _refused("mx", request, verdict)
-        ttl = replay_ttl(body, status_ttl=webhooks.mx_status_replay_ttl)
-        return await accept("mx", request, verdict, body, ttl)
+        async def check(body: bytes) -> Verdict:
+            return check_mx_webhook(request.headers, body, webhooks.mx_credentials)
+
+        return await receive(
+            "mx", request, check, lambda body: replay_ttl(body, status_ttl=webhooks.mx_status_replay_ttl)
+        )
 
     return router
 
