@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import statistics
-import subprocess
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 
+from bench._child import median as median_of
+from bench._child import serve_tuned, tuned_child
 from fin_infra.providers.banking.finicity import FinicityClient, read_access_token
 
 LATENCY = 0.05
@@ -42,19 +41,11 @@ def serve() -> None:
 
     with serve_finicity_emulator() as finicity:
         token = finicity.create_access_token(accounts=ACCOUNTS)
-        print(json.dumps({"env": finicity.env(), "token": token}), flush=True)
-        for line in sys.stdin:  # commands from the parent: a latency in seconds
-            finicity.faults.latency = float(line)
-            print("ok", flush=True)
+        serve_tuned({"env": finicity.env(), "token": token}, finicity.faults)
 
 
 async def median(fn: Callable[[], Awaitable[Any]], rounds: int = ROUNDS) -> float:
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        await fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return await median_of(fn, rounds)
 
 
 async def measure(env: dict[str, str], token: str, set_latency: Callable[[float], None]) -> bool:
@@ -122,28 +113,9 @@ async def measure(env: dict[str, str], token: str, set_latency: Callable[[float]
 
 
 def main() -> None:
-    child = subprocess.Popen(
-        [sys.executable, "-c", "from bench.finicity_concurrency import serve; serve()"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert child.stdout is not None and child.stdin is not None
-    try:
-        ready = json.loads(child.stdout.readline())
-
-        def set_latency(seconds: float) -> None:
-            assert child.stdin is not None and child.stdout is not None
-            child.stdin.write(f"{seconds}\n")
-            child.stdin.flush()
-            child.stdout.readline()
-
+    with tuned_child("bench.finicity_concurrency") as (ready, set_latency):
         set_latency(LATENCY)
         ok = asyncio.run(measure(ready["env"], ready["token"], set_latency))
-    finally:
-        child.stdin.close()
-        child.wait(timeout=15)
-        child.stdout.close()
     if not ok:
         sys.exit(1)
 

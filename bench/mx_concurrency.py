@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import statistics
-import subprocess
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 
+from bench._child import median as median_of
+from bench._child import serve_tuned, tuned_child
 from fin_infra.providers.banking.mx import MXClient
 
 LATENCY = 0.05
@@ -44,19 +43,11 @@ def serve() -> None:
         token = mx.create_access_token("bench-user", accounts=ACCOUNTS, seed="bench")
         member = mx.backend.members[mx.member_of(token)]
         path = f"/users/{member.user_guid}/members/{member.guid}/accounts"
-        print(json.dumps({"env": mx.env(), "token": token, "accounts_path": path}), flush=True)
-        for line in sys.stdin:  # commands from the parent: a latency in seconds
-            mx.faults.latency = float(line)
-            print("ok", flush=True)
+        serve_tuned({"env": mx.env(), "token": token, "accounts_path": path}, mx.faults)
 
 
 async def median(fn: Callable[[], Awaitable[Any]], rounds: int = ROUNDS) -> float:
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        await fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return await median_of(fn, rounds)
 
 
 async def measure(ready: dict[str, Any], set_latency: Callable[[float], None]) -> bool:
@@ -128,26 +119,9 @@ async def measure(ready: dict[str, Any], set_latency: Callable[[float], None]) -
 
 
 def main() -> None:
-    child = subprocess.Popen(
-        [sys.executable, "-c", "from bench.mx_concurrency import serve; serve()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert child.stdout is not None and child.stdin is not None
-    try:
-        ready = json.loads(child.stdout.readline())
-
-        def set_latency(seconds: float) -> None:
-            assert child.stdin is not None and child.stdout is not None
-            child.stdin.write(f"{seconds}\n")
-            child.stdin.flush()
-            child.stdout.readline()
-
+    with tuned_child("bench.mx_concurrency") as (ready, set_latency):
         set_latency(LATENCY)
         ok = asyncio.run(measure(ready, set_latency))
-    finally:
-        child.stdin.close()
-        child.wait(timeout=15)
-        child.stdout.close()
     if not ok:
         sys.exit(1)
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 import asyncio
 import json
 import statistics
-import subprocess
 import sys
 import time
 
 from fastapi import FastAPI
 
+from bench._child import serve_tuned, tuned_child
 from bench.request_cost import call
 from fin_infra.banking import add_banking
 from fin_infra.providers.banking.teller import TellerClient
@@ -39,8 +39,7 @@ def serve() -> None:
 
     with serve_teller_emulator(latency=LATENCY) as teller:
         tokens = [teller.enroll(f"user{i}", seed=f"fanout-{i}") for i in range(USERS)]
-        print(json.dumps({"env": teller.env(), "tokens": tokens}), flush=True)
-        sys.stdin.read()
+        serve_tuned({"env": teller.env(), "tokens": tokens}, teller.faults)
 
 
 async def rounds(env: dict[str, str], tokens: list[str], **options: int) -> tuple[float, int]:
@@ -63,22 +62,10 @@ async def rounds(env: dict[str, str], tokens: list[str], **options: int) -> tupl
 
 
 def main() -> int:
-    child = subprocess.Popen(
-        [sys.executable, "-c", "from bench.teller_fanout import serve; serve()"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert child.stdout is not None and child.stdin is not None
-    try:
-        ready = json.loads(child.stdout.readline())
+    with tuned_child("bench.teller_fanout") as (ready, _):
         ours, accounts = asyncio.run(rounds(ready["env"], ready["tokens"]))
         hundred, _ = asyncio.run(rounds(ready["env"], ready["tokens"], max_connections=100))
         capped, _ = asyncio.run(rounds(ready["env"], ready["tokens"], max_connections=16))
-    finally:
-        child.stdin.close()
-        child.wait(timeout=30)
-        child.stdout.close()
     passed = ours < TARGET
     print(
         f"{USERS} users' GET /banking/accounts at once ({accounts} accounts in all, each a balance read), Teller "
