@@ -1,6 +1,7 @@
 """Injected faults, shared by the Teller, MX and Finicity emulators: latency on every request, and one-shot
-errors, raw answers, hangs or dropped connections. `arrive` and `answer` play them in an emulator's ASGI
-middleware; only the error body (the provider's own shape) differs per emulator.
+errors, raw answers, hangs or dropped connections. `FaultGate` is the emulators' ASGI middleware playing them
+(with `arrive` and `answer`); only the error body (the provider's own shape) and the provider's own request
+checks differ per emulator.
 
     >>> faults = Faults()
     >>> faults.fail_next(429, retry_after=1)
@@ -18,6 +19,8 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+from urllib.parse import parse_qsl
 
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -153,3 +156,54 @@ async def answer(
         return
     await error(fault, headers)(scope, receive, send)
 
+
+class _Backend(Protocol):
+    faults: Faults
+
+    def record(self, method: str, path: str, query: dict[str, str]) -> None: ...
+
+
+B = TypeVar("B", bound=_Backend)
+
+
+class FaultGate(Generic[B]):
+    """An emulator's middleware: records each API request, waits out the latency, plays an injected fault;
+    otherwise the provider's own checks (`refusal`) and then the app. Subclasses name what differs."""
+
+    partial_body: bytes = b"{"  # what a cut connection has sent (the start of a plausible body)
+    media_type: str = "application/json"
+
+    def __init__(self, app: ASGIApp, backend: B) -> None:
+        self.app = app
+        self.backend = backend
+
+    def passes(self, path: str) -> bool:
+        """Paths served untouched: the emulator's control routes, widget pages."""
+        return False
+
+    def fault_error(self, fault: Fault, headers: dict[str, str] | None) -> ASGIApp:
+        """The provider's error response for an injected error ``fault``."""
+        raise NotImplementedError
+
+    def refusal(self, scope: Scope) -> ASGIApp | None:
+        """The provider's answer to a request it refuses (credentials, headers), or None to serve it."""
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or self.passes(path):
+            await self.app(scope, receive, send)
+            return
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        self.backend.record(scope["method"], path, query)
+        fault = await arrive(self.backend.faults, path)
+        if fault is not None:
+            await answer(fault, scope, receive, send, error=self.fault_error, partial_body=self.partial_body,
+                         media_type=self.media_type)  # fmt: skip
+            return
+        await (self.refusal(scope) or self.app)(scope, receive, send)
+
+
+def request_headers(scope: Scope) -> dict[str, str]:
+    """A request's headers, names lower-cased."""
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}

@@ -10,7 +10,6 @@ import json
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -18,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from fin_infra.emulators.faults import Fault, answer, arrive
+from fin_infra.emulators.faults import Fault, FaultGate, request_headers
 from fin_infra.emulators.finicity.connect import connect_routes, is_connect_path
 from fin_infra.emulators.finicity.data import person
 from fin_infra.emulators.finicity.errors import ConnectError, FinicityAPIError
@@ -43,10 +42,6 @@ def _error(exc: FinicityAPIError, headers: dict[str, str] | None = None) -> Resp
     response = _json(exc.body(), exc.status)
     response.headers.update(headers or {})
     return response
-
-
-def _fault_error(fault: Fault, headers: dict[str, str] | None) -> Response:
-    return _error(FinicityAPIError(fault.status, fault.code, fault.message), headers)
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -233,36 +228,27 @@ def create_app(backend: FinicityBackend) -> Starlette:
     return app
 
 
-class _Gate:
+class _Gate(FaultGate[FinicityBackend]):
     """Records each API request, adds latency, plays injected faults, and checks the app key and token."""
 
-    def __init__(self, app: ASGIApp, backend: FinicityBackend) -> None:
-        self.app = app
-        self.backend = backend
+    partial_body = b'{"accounts":[{"id":"50'
 
-    async def __call__(
-        self, scope: Scope, receive: Callable[[], Awaitable[Any]], send: Callable[[Any], Awaitable[None]]
-    ) -> None:
-        path = scope.get("path", "")
-        if scope["type"] != "http" or path.startswith(CONTROL_PREFIX) or is_connect_path(path):
-            await self.app(scope, receive, send)
-            return
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-        self.backend.record(scope["method"], path, query)
-        fault = await arrive(self.backend.faults, path)
-        if fault is not None:
-            await answer(fault, scope, receive, send, error=_fault_error, partial_body=b'{"accounts":[{"id":"50')
-            return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+    def passes(self, path: str) -> bool:
+        return path.startswith(CONTROL_PREFIX) or is_connect_path(path)
+
+    def fault_error(self, fault: Fault, headers: dict[str, str] | None) -> Response:
+        return _error(FinicityAPIError(fault.status, fault.code, fault.message), headers)
+
+    def refusal(self, scope: Scope) -> Response | None:
+        headers = request_headers(scope)
         try:
             key = headers.get("finicity-app-key")
             if not key:
                 raise FinicityAPIError(401, "10026", "Missing parameter (Finicity-App-Key)")
             if key != self.backend.app_key:
                 raise FinicityAPIError(401, None, "Invalid (Finicity-App-Key)", plain=True)
-            if path != AUTH_PATH:
+            if scope.get("path", "") != AUTH_PATH:
                 self.backend.check_token(headers.get("finicity-app-token"))
         except FinicityAPIError as exc:
-            await _error(exc)(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
+            return _error(exc)
+        return None

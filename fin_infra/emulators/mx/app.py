@@ -16,7 +16,6 @@ import datetime as dt
 import hmac
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qsl
 
 import orjson
 from starlette.applications import Starlette
@@ -26,7 +25,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fin_infra._json import decimal_fragment
-from fin_infra.emulators.faults import Fault, answer, arrive
+from fin_infra.emulators.faults import Fault, FaultGate, request_headers
 from fin_infra.emulators.mx import data
 from fin_infra.emulators.mx import responses as r
 from fin_infra.emulators.mx.controls import control_routes
@@ -48,10 +47,6 @@ def _json(content: Any, status: int = 200, headers: dict[str, str] | None = None
 
 def _error(exc: MXAPIError, headers: dict[str, str] | None = None) -> Response:
     return _json(exc.body(), exc.status, headers)
-
-
-def _fault_error(fault: Fault, headers: dict[str, str] | None) -> Response:
-    return _error(MXAPIError(fault.status, fault.message), headers)
 
 
 def _page(request: Request) -> tuple[int, int]:
@@ -293,35 +288,24 @@ def _basic_credentials(header: str) -> tuple[str, str] | None:
     return (username, password) if sep else None
 
 
-class _Gate:
+class _Gate(FaultGate[MXBackend]):
     """Records each API request, adds latency, plays injected faults, then checks auth and headers."""
 
-    def __init__(self, app: ASGIApp, backend: MXBackend) -> None:
-        self.app = app
-        self.backend = backend
+    partial_body = b'{"accounts":[{"guid":"ACT-'
+    media_type = MEDIA_TYPE
 
-    async def __call__(
-        self, scope: Scope, receive: Callable[[], Awaitable[Any]], send: Callable[[Any], Awaitable[None]]
-    ) -> None:
-        path = scope.get("path", "")
-        if scope["type"] != "http" or path.startswith((CONTROL_PREFIX, WIDGET_PREFIX)):
-            await self.app(scope, receive, send)
-            return
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-        self.backend.record(scope["method"], path, query)
-        fault = await arrive(self.backend.faults, path)
-        if fault is not None:
-            await answer(fault, scope, receive, send, error=_fault_error, partial_body=b'{"accounts":[{"guid":"ACT-',
-                         media_type=MEDIA_TYPE)  # fmt: skip
-            return
+    def passes(self, path: str) -> bool:
+        return path.startswith((CONTROL_PREFIX, WIDGET_PREFIX))
+
+    def fault_error(self, fault: Fault, headers: dict[str, str] | None) -> Response:
+        return _error(MXAPIError(fault.status, fault.message), headers)
+
+    def refusal(self, scope: Scope) -> Response | None:
         problem = self._check(scope)
-        if problem is None:
-            await self.app(scope, receive, send)
-            return
-        await _error(problem)(scope, receive, send)
+        return _error(problem) if problem is not None else None
 
     def _check(self, scope: Scope) -> MXAPIError | None:
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        headers = request_headers(scope)
         given = _basic_credentials(headers.get("authorization", ""))
         expected = (self.backend.client_id, self.backend.api_key)
         pairs = zip(given or ("", ""), expected, strict=True)

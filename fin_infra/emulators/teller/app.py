@@ -13,7 +13,6 @@ import json
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -21,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fin_infra.emulators.faults import Fault, answer, arrive
+from fin_infra.emulators.faults import Fault, FaultGate
 from fin_infra.emulators.teller import data
 from fin_infra.emulators.teller.errors import EnrollmentError, TellerAPIError
 from fin_infra.emulators.teller.models import Enrollment, TellerBackend
@@ -324,28 +323,13 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
-class _FaultMiddleware:
+class _FaultMiddleware(FaultGate[TellerBackend]):
     """Records each API request, adds the configured latency, and plays injected faults."""
 
-    def __init__(self, app: ASGIApp, backend: TellerBackend) -> None:
-        self.app = app
-        self.backend = backend
+    partial_body = b'[{"id":"acc_'
 
-    async def __call__(
-        self, scope: Scope, receive: Callable[[], Awaitable[Any]], send: Callable[[Any], Awaitable[None]]
-    ) -> None:
-        path = scope.get("path", "")
-        if scope["type"] != "http" or path.startswith(CONTROL_PREFIX):
-            await self.app(scope, receive, send)
-            return
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-        self.backend.record(scope["method"], path, query)
-        fault = await arrive(self.backend.faults, path)
-        if fault is None:
-            await self.app(scope, receive, send)
-            return
-        await answer(fault, scope, receive, send, error=_fault_error, partial_body=b'[{"id":"acc_')
+    def passes(self, path: str) -> bool:
+        return path.startswith(CONTROL_PREFIX)
 
-
-def _fault_error(fault: Fault, headers: dict[str, str] | None) -> Response:
-    return _error(TellerAPIError(fault.status, fault.code, fault.message), headers)
+    def fault_error(self, fault: Fault, headers: dict[str, str] | None) -> Response:
+        return _error(TellerAPIError(fault.status, fault.code, fault.message), headers)
