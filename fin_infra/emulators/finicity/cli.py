@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shlex
-import threading
-
+from fin_infra.emulators.announce import serve_until_interrupted
 from fin_infra.testing.finicity import serve_finicity_emulator
 
 
@@ -12,7 +10,7 @@ def main(host: str = "127.0.0.1", port: int = 8446) -> None:
     """Serve a fresh emulator on ``host:port`` and print what points fin-infra at it, and a ready access token."""
     with serve_finicity_emulator(host=host, port=port) as finicity:
         token = finicity.create_access_token()
-        lines = [
+        about = [
             f"Finicity emulator on {finicity.base_url}",
             f"  access token (customer connected to FinBank as demo/go): {token}",
             "  Data Connect: POST /banking/link gives a link; open it in a browser (or launch it with the SDK "
@@ -20,13 +18,5 @@ def main(host: str = "127.0.0.1", port: int = 8446) -> None:
             '/_emulator/connect {"customerId": "...", "signature": "...", "username": "demo", "password": "go"}',
             "  faults: POST /_emulator/faults {\"latency\": 0.05} | {\"fail\": {\"status\": 503}} | "
             "{\"expire_tokens\": true}",
-            "",
-            "Point easy_banking() at it:",
-            *(f"export {k}={shlex.quote(v)}" for k, v in finicity.env().items()),
-            "Ctrl-C to stop.",
         ]
-        print("\n".join(lines), flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            print("stopping", flush=True)
+        serve_until_interrupted(about, finicity.env())

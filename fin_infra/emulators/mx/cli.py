@@ -6,9 +6,7 @@ then serves until interrupted.
 
 from __future__ import annotations
 
-import shlex
-import threading
-
+from fin_infra.emulators.announce import serve_until_interrupted
 from fin_infra.testing.mx import serve_mx_emulator
 
 
@@ -16,7 +14,7 @@ def main(host: str = "127.0.0.1", port: int = 8445) -> None:
     """Serve the emulator on ``host:port`` until Ctrl-C."""
     with serve_mx_emulator(host=host, port=port) as mx:
         token = mx.create_access_token("demo-user")
-        lines = [
+        about = [
             f"MX emulator on {mx.base_url} (HTTP Basic: client_id {mx.client_id}, api_key {mx.api_key})",
             f"  access token of a connected MX Bank member (user 'demo-user'): {token}",
             "  sandbox login at mxbank: username 'mxuser'; password 'challenge' / 'options' / 'image' -> CHALLENGED "
@@ -25,15 +23,8 @@ def main(host: str = "127.0.0.1", port: int = 8445) -> None:
             "/_emulator/connect {\"widget_url\": \"<url from /link>\", \"password\": \"p\"}",
             "  webhooks: POST /_emulator/webhook {\"url\": \"http://127.0.0.1:8000/banking/webhooks/mx\", "
             "\"username\": \"u\", \"password\": \"p\"}",
-            "",
-            "Point easy_banking() at it:",
-            *(f"export {k}={shlex.quote(v)}" for k, v in mx.env().items()),
-            "",
-            f"curl -u {mx.client_id}:{mx.api_key} -H 'Accept: application/vnd.mx.api.v1+json' {mx.base_url}/users",
-            "Ctrl-C to stop.",
         ]
-        print("\n".join(lines), flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            print("stopping", flush=True)
+        try_it = [
+            f"curl -u {mx.client_id}:{mx.api_key} -H 'Accept: application/vnd.mx.api.v1+json' {mx.base_url}/users",
+        ]
+        serve_until_interrupted(about, mx.env(), try_it)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 import shlex
-import threading
 
+from fin_infra.emulators.announce import serve_until_interrupted
 from fin_infra.emulators.plaid.app import create_app
 from fin_infra.emulators.plaid.models import PlaidBackend
 from fin_infra.emulators.server import EmulatorServer
@@ -32,22 +32,15 @@ def main(host: str = "127.0.0.1", port: int = 8444) -> None:
         }
         keys = {"client_id": backend.client_id, "secret": backend.secret}
         more = {**keys, "institution_id": INSTITUTION, "initial_products": ["transactions"]}
-        lines = [
+        about = [
             f"Plaid emulator on {url}",
             f"  sandbox access token (user_good at {INSTITUTION}): {token}",
             f"  more tokens: POST /sandbox/public_token/create {json.dumps(more)}, "
             "then POST /item/public_token/exchange",
             f"  Link login: user_good / pass_good at {INSTITUTION}",
-            "",
-            "Point easy_banking() at it:",
-            *(f"export {k}={shlex.quote(v)}" for k, v in env.items()),
-            "",
+        ]
+        try_it = [
             f"curl -X POST {url}/accounts/get -H 'Content-Type: application/json' "
             f"-d {shlex.quote(json.dumps({**keys, 'access_token': token}))}",
-            "Ctrl-C to stop.",
         ]
-        print("\n".join(lines), flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            print("stopping", flush=True)
+        serve_until_interrupted(about, env, try_it)

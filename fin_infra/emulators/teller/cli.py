@@ -7,9 +7,7 @@ directory each run.
 
 from __future__ import annotations
 
-import shlex
-import threading
-
+from fin_infra.emulators.announce import serve_until_interrupted
 from fin_infra.testing.teller import serve_teller_emulator
 
 
@@ -17,7 +15,7 @@ def main(host: str = "127.0.0.1", port: int = 8443) -> None:
     """Serve the emulator on ``host:port`` until Ctrl-C."""
     with serve_teller_emulator(host=host, port=port, connect_widget=True) as teller:
         token = teller.enroll("username", "password")
-        lines = [
+        about = [
             f"Teller emulator on {teller.base_url} (client certificate requested: one signed by its CA; sandbox "
             "tokens work without, development ones need it)",
             f"  CA certificate:     {teller.certs.ca_cert}",
@@ -29,16 +27,9 @@ def main(host: str = "127.0.0.1", port: int = 8443) -> None:
             "  more tokens: POST /_emulator/enrollments {\"username\": \"username\", \"password\": \"password\"}",
             "  webhooks: POST /_emulator/webhook {\"url\": \"http://127.0.0.1:8000/banking/webhooks/teller\", "
             "\"secrets\": [\"whsec_...\"]}, then POST /_emulator/webhooks {\"type\": \"webhook.test\"}",
-            "",
-            "Point easy_banking() at it:",
-            *(f"export {k}={shlex.quote(v)}" for k, v in teller.env().items()),
-            "",
+        ]
+        try_it = [
             f"curl --cacert {teller.certs.ca_cert} --cert {teller.certs.client_cert} "
             f"--key {teller.certs.client_key} -u {token}: {teller.base_url}/accounts",
-            "Ctrl-C to stop.",
         ]
-        print("\n".join(lines), flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            print("stopping", flush=True)
+        serve_until_interrupted(about, teller.env(), try_it)
