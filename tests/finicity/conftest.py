@@ -3,30 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
 from fin_infra.providers.banking.finicity import FinicityClient
-from fin_infra.providers.banking.teller.settings import RetryPolicy
+from fin_infra.providers.retrying import RetryPolicy
 from fin_infra.testing.finicity import FinicityEmulator, serve_finicity_emulator
+from tests.emulator_fixtures import fresh, served
 
 # Fast retries: the behaviour is the same, the tests don't wait seconds for it.
 FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05, total_timeout=3.0)
 TODAY = dt.date(2025, 6, 18)
 
 
-@pytest.fixture(scope="session")
-def finicity_server() -> Iterator[FinicityEmulator]:
-    with serve_finicity_emulator(today=lambda: TODAY) as finicity:
-        yield finicity
-
-
-@pytest.fixture
-def finicity(finicity_server: FinicityEmulator) -> Iterator[FinicityEmulator]:
-    finicity_server.reset()
-    yield finicity_server
-    finicity_server.reset()
+finicity_server = served(serve_finicity_emulator, today=lambda: TODAY)
+finicity = fresh("finicity_server", reset_after=True)
 
 
 @pytest.fixture

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
 from fin_infra.providers.banking.mx import MXClient, RetryPolicy
 from fin_infra.testing.mx import MXEmulator, serve_mx_emulator
+from tests.emulator_fixtures import fresh, served
 
 # Fast retries and polls: the behaviour is the same, the tests don't wait seconds for it.
 FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05, total_timeout=3.0)
@@ -16,17 +17,8 @@ FAST = {"retry": FAST_RETRY, "poll_interval": 0.01, "job_timeout": 2.0}
 TODAY = dt.date(2026, 2, 14)
 
 
-@pytest.fixture(scope="session")
-def mx_server() -> Iterator[MXEmulator]:
-    with serve_mx_emulator(today=lambda: TODAY) as mx:
-        yield mx
-
-
-@pytest.fixture
-def mx(mx_server: MXEmulator) -> Iterator[MXEmulator]:
-    mx_server.reset()
-    yield mx_server
-    mx_server.reset()
+mx_server = served(serve_mx_emulator, today=lambda: TODAY)
+mx = fresh("mx_server", reset_after=True)
 
 
 @pytest.fixture

@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
 from fin_infra.providers.banking.teller import RetryPolicy, TellerClient
 from fin_infra.testing.teller import TellerEmulator, serve_teller_emulator
+from tests.emulator_fixtures import fresh, served
 
 # Fast retries: the behaviour is the same, the tests don't wait seconds for it.
 FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05, total_timeout=3.0)
 TODAY = dt.date(2025, 6, 18)
 
 
-@pytest.fixture(scope="session")
-def teller_server() -> Iterator[TellerEmulator]:
-    with serve_teller_emulator(today=lambda: TODAY) as teller:
-        yield teller
-
-
-@pytest.fixture
-def teller(teller_server: TellerEmulator) -> Iterator[TellerEmulator]:
-    teller_server.reset()
-    yield teller_server
-    teller_server.reset()
+teller_server = served(serve_teller_emulator, today=lambda: TODAY)
+teller = fresh("teller_server", reset_after=True)
 
 
 @pytest.fixture
