@@ -153,15 +153,8 @@ def add_banking(
         transactions_cache=transactions_cache,
     )
     include_routes(app, router, include_in_schema=include_in_schema)
-    doc_routes = list(router.routes)
-    if webhooks is not None:
-        webhook_router = build_webhook_router(webhooks, prefix=prefix, tags=tags, provider=instance)
-        include_routes(app, webhook_router, include_in_schema=include_in_schema)
-        doc_routes += webhook_router.routes
-        app.state.banking_webhooks = webhooks
-    _mount_docs(app, doc_routes, prefix, instance)
-    if offline_docs:
-        serve_docs_offline(app)
+    _mount_webhooks_and_docs(app, list(router.routes), webhooks, instance, prefix=prefix, tags=tags,
+                             include_in_schema=include_in_schema, offline_docs=offline_docs)  # fmt: skip
     closers: list[Callable[[], Awaitable[None]]] = [instance.aclose, store.aclose]  # the store reconnects if reused
     if transactions_cache is not None:
         closers.append(transactions_cache.aclose)
@@ -246,7 +239,6 @@ def _add_connections_mode(
         jobs=mount.open_jobs(jobs),
     )
     include_routes(app, mounted.router, include_in_schema=include_in_schema)
-    doc_routes = list(mounted.router.routes)
     first = next(iter(instances.values()))
     if webhooks is not None:
         track_health(webhooks, mounted.service)
@@ -255,14 +247,9 @@ def _add_connections_mode(
 
             sync_on_webhooks(webhooks, mounted.ledger.sync, find=connection_store.find_by_item,
                              runner=mounted.ledger.runner, jobs=mounted.ledger.jobs)
-        verifier_provider = instances.get("plaid", first)
-        webhook_router = build_webhook_router(webhooks, prefix=prefix, tags=tags, provider=verifier_provider)
-        include_routes(app, webhook_router, include_in_schema=include_in_schema)
-        doc_routes += webhook_router.routes
-        app.state.banking_webhooks = webhooks
-    _mount_docs(app, doc_routes, prefix, first)
-    if offline_docs:
-        serve_docs_offline(app)
+    _mount_webhooks_and_docs(app, list(mounted.router.routes), webhooks, first, prefix=prefix, tags=tags,
+                             include_in_schema=include_in_schema, offline_docs=offline_docs,
+                             verifier=instances.get("plaid", first))  # fmt: skip
     if pages is not None:
         mount_pages(app, prefix=prefix, providers=instances, options=pages)
     closers = [*mounted.closers, store.aclose]
@@ -303,6 +290,30 @@ def _mount_docs(app: FastAPI, routes: list[Any], prefix: str, provider: BankingP
 
     app.add_api_route(openapi_path, openapi, include_in_schema=False, methods=["GET"])
     mount_swagger_ui(app, docs_url=f"{prefix}/docs", openapi_url=openapi_path, title=f"{app.title} - banking API")
+
+
+def _mount_webhooks_and_docs(
+    app: FastAPI,
+    doc_routes: list[Any],
+    webhooks: Webhooks | None,
+    provider: BankingProvider,
+    *,
+    prefix: str,
+    tags: list[str] | None,
+    include_in_schema: bool,
+    offline_docs: bool,
+    verifier: BankingProvider | None = None,
+) -> None:
+    """The webhook routes (``verifier``: the provider whose credentials fetch Plaid's keys), then the docs of
+    ``doc_routes`` and the webhook routes."""
+    if webhooks is not None:
+        webhook_router = build_webhook_router(webhooks, prefix=prefix, tags=tags, provider=verifier or provider)
+        include_routes(app, webhook_router, include_in_schema=include_in_schema)
+        doc_routes = [*doc_routes, *webhook_router.routes]
+        app.state.banking_webhooks = webhooks
+    _mount_docs(app, doc_routes, prefix, provider)
+    if offline_docs:
+        serve_docs_offline(app)
 
 
 def _wrap_lifespan(
