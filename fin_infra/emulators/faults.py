@@ -17,9 +17,9 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import parse_qsl
 
 from starlette.responses import Response
@@ -106,6 +106,21 @@ class Faults:
     def pending(self) -> int:
         with self._lock:
             return len(self._queue)
+
+    def apply(self, plan: Mapping[str, Any]) -> dict[str, Any]:
+        """Apply a plan as the emulators' ``POST /_emulator/faults`` takes it: ``{"latency": 0.05, "fail":
+        {"status": 503, "code": ..., "times": 2, "retry_after": 1, "path": ...}, "drop": {"times": 1, "path":
+        ...}}`` (any part may be left out); returns what is now planned."""
+        if "latency" in plan:
+            self.latency = float(plan["latency"])
+        fail = plan.get("fail")
+        if isinstance(fail, dict):
+            self.fail_next(int(fail.get("status", 500)), fail.get("code"), times=int(fail.get("times", 1)),
+                           retry_after=fail.get("retry_after"), path=fail.get("path"))  # fmt: skip
+        drop = plan.get("drop")
+        if isinstance(drop, dict):
+            self.drop_next(times=int(drop.get("times", 1)), path=drop.get("path"))
+        return {"pending_faults": self.pending(), "latency": self.latency}
 
     def clear(self) -> None:
         with self._lock:

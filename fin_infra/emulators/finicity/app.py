@@ -166,17 +166,10 @@ def create_app(backend: FinicityBackend) -> Starlette:
 
     async def control_faults(request: Request) -> Response:
         body = await _body(request)
-        if "latency" in body:
-            backend.faults.latency = float(body["latency"])
-        if isinstance(body.get("fail"), dict):
-            fail = body["fail"]
-            backend.faults.fail_next(int(fail.get("status", 500)), fail.get("code"), times=int(fail.get("times", 1)),
-                                     retry_after=fail.get("retry_after"), path=fail.get("path"))  # fmt: skip
-        if isinstance(body.get("drop"), dict):
-            backend.faults.drop_next(times=int(body["drop"].get("times", 1)), path=body["drop"].get("path"))
+        planned = backend.faults.apply(body)
         if body.get("expire_tokens"):
             backend.expire_tokens()
-        return _json({"pending_faults": backend.faults.pending(), "latency": backend.faults.latency})
+        return _json(planned)
 
     async def control_aggregation(request: Request) -> Response:
         body = await _body(request)

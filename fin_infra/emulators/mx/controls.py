@@ -61,15 +61,7 @@ def control_routes(backend: MXBackend, prefix: str) -> list[Route]:
 
     async def control_faults(request: Request) -> Response:
         body = await _body(request)
-        if "latency" in body:
-            backend.faults.latency = float(body["latency"])
-        if isinstance(body.get("fail"), dict):
-            fail = body["fail"]
-            backend.faults.fail_next(int(fail.get("status", 500)), times=int(fail.get("times", 1)),
-                                     retry_after=fail.get("retry_after"), path=fail.get("path"))  # fmt: skip
-        if isinstance(body.get("drop"), dict):
-            backend.faults.drop_next(times=int(body["drop"].get("times", 1)), path=body["drop"].get("path"))
-        return _json({"pending_faults": backend.faults.pending(), "latency": backend.faults.latency})
+        return _json(backend.faults.apply(body))
 
     async def control_webhook(request: Request) -> Response:
         body = await _body(request)

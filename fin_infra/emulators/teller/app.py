@@ -220,17 +220,7 @@ def create_app(backend: TellerBackend) -> Starlette:
 
     async def control_faults(request: Request) -> Response:
         body = await _body(request)
-        if "latency" in body:
-            backend.faults.latency = float(body["latency"])
-        if isinstance(body.get("fail"), dict):
-            fail = body["fail"]
-            backend.faults.fail_next(
-                int(fail.get("status", 500)), fail.get("code"), times=int(fail.get("times", 1)),
-                retry_after=fail.get("retry_after"), path=fail.get("path"),
-            )
-        if isinstance(body.get("drop"), dict):
-            backend.faults.drop_next(times=int(body["drop"].get("times", 1)), path=body["drop"].get("path"))
-        return _json({"pending_faults": backend.faults.pending(), "latency": backend.faults.latency})
+        return _json(backend.faults.apply(body))
 
     async def control_webhook(request: Request) -> Response:
         body = await _body(request)
