@@ -109,3 +109,18 @@ def test_a_connection_error_names_the_host(clean_env: pytest.MonkeyPatch, teller
             client.accounts(access_token="test_token_x")
     finally:
         client.close()
+
+
+@pytest.mark.parametrize("url", ["http://api.example.com", "ftp://127.0.0.1", "https://", "not a url"])
+def test_mx_and_finicity_send_credentials_only_over_tls_or_to_this_machine(url: str) -> None:
+    from fin_infra.banking.exceptions import ProviderConfigurationError
+    from fin_infra.providers.banking.finicity.settings import FinicitySettings
+    from fin_infra.providers.banking.mx.settings import MXSettings
+
+    with pytest.raises(ProviderConfigurationError, match="MX_BASE_URL"):
+        MXSettings(client_id="c", api_key="k", base_url=url)
+    with pytest.raises(ProviderConfigurationError, match="FINICITY_BASE_URL"):
+        FinicitySettings("1234583871234", "secret", "key", base_url=url)
+    local = "http://127.0.0.1:9/"
+    assert MXSettings(client_id="c", api_key="k", base_url=local).host == "http://127.0.0.1:9"
+    assert FinicitySettings("1234583871234", "secret", "key", base_url=local).base_url == "http://127.0.0.1:9"

@@ -12,9 +12,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit
 
 from fin_infra.banking.exceptions import ProviderConfigurationError
+from fin_infra.providers.base_urls import checked_base_url
 from fin_infra.providers.retrying import RetryPolicy
 
 # Finicity serves every environment from one host: "sandbox" is a Mastercard Developers project whose
@@ -80,13 +80,7 @@ class FinicitySettings:
                 f"FINICITY_ENVIRONMENT must be one of {', '.join(ENVIRONMENTS)}, got {self.environment[:30]!r}"
             )
         object.__setattr__(self, "environment", env)
-        base = (self.base_url or DEFAULT_BASE_URL).strip().rstrip("/")
-        parts = urlsplit(base)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ProviderConfigurationError(f"FINICITY_BASE_URL must be an http(s) URL, got {base[:60]!r}")
-        if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-            # the partner secret and app key travel in every request: only a local emulator may go unencrypted
-            raise ProviderConfigurationError("FINICITY_BASE_URL must use https:// unless it is a local emulator")
+        base = checked_base_url(self.base_url or DEFAULT_BASE_URL, "FINICITY_BASE_URL")
         object.__setattr__(self, "base_url", base)
         if not 1 <= self.page_size <= 1000:
             raise ProviderConfigurationError("page_size must be between 1 and 1000 (Finicity's limit)")

@@ -11,14 +11,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit
 
 from fin_infra.banking.exceptions import ProviderConfigurationError
+from fin_infra.providers.base_urls import checked_base_url
 from fin_infra.providers.retrying import RetryPolicy
 
 HOSTS = {"integration": "https://int-api.mx.com", "production": "https://api.mx.com"}
 ALIASES = {"sandbox": "integration", "int": "integration", "prod": "production"}
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 # variable -> settings field
 ENV_VARS: dict[str, str] = {
@@ -70,13 +69,7 @@ class MXSettings:
                 f"MX_ENVIRONMENT must be integration or production, got {self.environment[:30]!r}"
             )
         object.__setattr__(self, "environment", env)
-        base = (self.base_url or HOSTS[env]).strip().rstrip("/")
-        parts = urlsplit(base)
-        local = parts.hostname in _LOOPBACK
-        if (parts.scheme != "https" and not (parts.scheme == "http" and local)) or not parts.hostname:
-            # HTTP Basic sends the API key with every request: only over TLS (plain HTTP only to this machine).
-            raise ProviderConfigurationError(f"MX_BASE_URL must be an https:// URL, got {base[:60]!r}")
-        object.__setattr__(self, "base_url", base)
+        object.__setattr__(self, "base_url", checked_base_url(self.base_url or HOSTS[env], "MX_BASE_URL"))
         if self.max_concurrency < 1 or not 10 <= self.page_size <= 1000:
             raise ProviderConfigurationError("max_concurrency must be at least 1 and page_size within 10..1000")
         if self.poll_interval <= 0 or self.job_timeout <= 0:
