@@ -27,12 +27,16 @@ from typing import Any, TypeVar
 
 from fastapi.dependencies.models import Dependant
 from pydantic import BaseModel, ValidationError
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fin_infra.banking.recent import Recent, keepable_query
 from fin_infra.banking.security import ProviderAccessToken
 
 DIRECT_ATTRIBUTE = "__fin_infra_direct__"
+_REMEMBERED_QUERIES = 512  # per route
+_INVALID: Any = object()  # query parameters that don't validate
 E = TypeVar("E", bound=Callable[..., Awaitable[Response]])
 
 
@@ -64,17 +68,36 @@ def direct(
     fields = frozenset(params[1].model_fields) if params is not None else frozenset()
 
     def attach(endpoint: E) -> E:
+        # query string -> its validated parameters (None: no parameters model; _INVALID), for query strings
+        # seen lately. The models are frozen, so one serves every request with that string.
+        seen: Recent[bytes, BaseModel | None] = Recent(_REMEMBERED_QUERIES)
+
+        def validate(raw: bytes, query: QueryParams) -> BaseModel | None:
+            found: BaseModel | None = None
+            if params is not None:
+                try:
+                    found = params[1].model_validate({k: v for k, v in query.items() if k in fields})
+                except ValidationError:
+                    found = _INVALID
+            if keepable_query(raw, query):
+                seen.remember(raw, found)
+            return found
+
         async def call(request: Request) -> Response | None:
-            query = request.query_params
-            kwargs: dict[str, Any] = {token_arg: token.resolve(request, query.get("access_token"))}
+            raw: bytes = request.scope.get("query_string", b"")
+            model = seen.get(raw, _INVALID)
+            if model is _INVALID:  # not seen lately (or invalid): parse it, and read a deprecated ?access_token=
+                query = request.query_params
+                kwargs: dict[str, Any] = {token_arg: token.resolve(request, query.get("access_token"))}
+                model = validate(raw, query)
+            else:  # a remembered string names no access token
+                kwargs = {token_arg: token.resolve(request, None)}
+            if model is _INVALID:
+                return None  # FastAPI's path words the 422
             if request_arg is not None:
                 kwargs[request_arg] = request
             if params is not None:
-                name, model = params
-                try:
-                    kwargs[name] = model.model_validate({k: v for k, v in query.items() if k in fields})
-                except ValidationError:
-                    return None  # FastAPI's path words the 422
+                kwargs[params[0]] = model
             return await endpoint(**kwargs)
 
         setattr(endpoint, DIRECT_ATTRIBUTE, DirectCall(token, call))

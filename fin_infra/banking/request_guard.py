@@ -23,6 +23,8 @@ from fastapi.dependencies.models import Dependant
 from pydantic import BaseModel
 from starlette.requests import Request
 
+from fin_infra.banking.recent import Recent, keepable_query
+
 MAX_BODY_BYTES = 64 * 1024  # /link and /exchange bodies are a few hundred bytes
 MAX_JSON_DEPTH = 32
 
@@ -114,6 +116,24 @@ def closest(name: str, known: Iterable[str]) -> str | None:
         return found[0]
     prefixed = [c for c in candidates if len(lowered) >= 3 and (c.startswith(lowered) or lowered.startswith(c))]
     return prefixed[0] if prefixed else None
+
+
+class QueryCheck:
+    """The unknown-parameter check of one route, remembering the query strings it passed lately."""
+
+    def __init__(self, known: frozenset[str]) -> None:
+        self.known = known
+        self._passed: Recent[bytes, bool] = Recent(512)
+
+    def unknown(self, request: Request) -> list[tuple[str, str | None]]:
+        """`unknown_query` of ``request``: empty, at once, for a query string that passed lately."""
+        raw: bytes = request.scope.get("query_string", b"")
+        if raw in self._passed:
+            return []
+        found = unknown_query(request, self.known)
+        if not found and keepable_query(raw, request.query_params):
+            self._passed.remember(raw, True)
+        return found
 
 
 def unknown_query(request: Request, known: frozenset[str]) -> list[tuple[str, str | None]]:

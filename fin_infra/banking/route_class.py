@@ -129,11 +129,11 @@ class BankingRoute(ProblemRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        known = request_guard.query_names(self.dependant)
+        query_check = request_guard.QueryCheck(request_guard.query_names(self.dependant))
         has_body = self.body_field is not None
 
         async def guard(request: Request) -> Response:
-            unknown = request_guard.unknown_query(request, known)
+            unknown = query_check.unknown(request)
             if unknown:
                 return _unknown_query_problem(unknown)
             if has_body:
@@ -163,4 +163,3 @@ def _unknown_query_problem(unknown: list[tuple[str, str | None]]) -> Response:
         errors.append({"field": name[:100], "message": f"unknown query parameter{hint}"})
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problems.problem("validation_error", detail, errors=errors)
-

@@ -16,7 +16,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 from pydantic_core import PydanticCustomError
 
 from fin_infra.banking.query.value import (
@@ -86,8 +86,21 @@ class TransactionQueryParams(BaseModel):
     page: int = Field(default=1, ge=1, description="1-indexed page; past the end is an empty page")
     page_size: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="transactions per page")
 
+    # the query built for a day (the default dates depend on it): the route's parameters for a query string
+    # are one remembered model (`fin_infra.banking.direct`), so this builds a day's query once
+    _built: tuple[dt.date, TransactionQuery] | None = PrivateAttr(default=None)
+
     def to_query(self, *, today: dt.date | None = None) -> TransactionQuery:
         """The frozen query; a `QueryError` names the field when parameters contradict each other."""
+        day = today or dt.date.today()
+        built = self._built
+        if built is not None and built[0] == day:
+            return built[1]
+        query = self._build(day)
+        self._built = (day, query)
+        return query
+
+    def _build(self, today: dt.date) -> TransactionQuery:
         return TransactionQuery.build(
             self.start_date,
             self.end_date,

@@ -16,11 +16,25 @@ from urllib.parse import urlencode
 from fin_infra._json import dumpb
 from fin_infra.banking.query.service import QueryResult
 from fin_infra.banking.query.value import TransactionQuery
+from fin_infra.banking.recent import Recent
 
 
 def page_link(path: str, q: TransactionQuery, page: int) -> str:
     """The relative URL of page ``page`` of ``q``."""
-    return f"{path}?{_urlencode(q.to_params(page=page))}"
+    key = (id(q), path)
+    known = _STEMS.get(key)
+    if known is not None and known[0] is q:
+        return f"{known[1]}{page}"
+    params = q.to_params()
+    del params["page"]  # always the last parameter: the stem ends where its value starts
+    stem = f"{path}?{_urlencode(params)}&page="
+    _STEMS.remember(key, (q, stem))
+    return f"{stem}{page}"
+
+
+# The link stems (all but the page number) of queries linked lately, by identity: the route's query for a
+# query string is one object (`TransactionQueryParams.to_query`), so its links are written once.
+_STEMS: Recent[tuple[int, str], tuple[TransactionQuery, str]] = Recent(512)
 
 
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
