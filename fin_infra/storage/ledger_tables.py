@@ -8,6 +8,9 @@ fin-infra's storage.
     fin_infra_ledger_accounts      each connection's accounts with the balances of the last sync
     fin_infra_ledger_state         per connection: the cursor saved with the rows of the last completed run
     fin_infra_sync_runs            every run: start, end, outcome, counts, provider error code, progress
+    fin_infra_ledger_counts        live transactions counted per connection, day and amount band or category
+                                   (migration 0006): exact totals without counting every row
+    fin_infra_ledger_merchants     the merchant keys of each connection's rows (0006): what a search scans
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ LEDGER_TRANSACTIONS = "fin_infra_ledger_transactions"
 LEDGER_STAGED = "fin_infra_ledger_staged"
 LEDGER_ACCOUNTS = "fin_infra_ledger_accounts"
 LEDGER_STATE = "fin_infra_ledger_state"
+LEDGER_COUNTS = "fin_infra_ledger_counts"
+LEDGER_MERCHANTS = "fin_infra_ledger_merchants"
 SYNC_RUNS = "fin_infra_sync_runs"
 StagedId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -98,7 +103,7 @@ QUERY_INDEXES = (
     _query_index("live_size", "size_key"),
     _query_index("live_merchant", "merchant_key"),
 )
-MERCHANT_TRIGRAM_INDEX = f"ix_{LEDGER_TRANSACTIONS}_merchant_trgm"  # PostgreSQL with pg_trgm: migration 0005
+MERCHANT_TRIGRAM_INDEX = f"ix_{LEDGER_TRANSACTIONS}_merchant_trgm"  # 0005 (pg_trgm); dropped by 0006
 OBSOLETE_INDEXES = tuple(f"ix_{LEDGER_TRANSACTIONS}_{n}" for n in ("date", "size", "merchant"))  # 0003's, before 0005
 
 ledger_staged = Table(
@@ -149,4 +154,26 @@ sync_runs = Table(
     Index(f"ix_{SYNC_RUNS}_connection", "connection_id", "started_at"),
 )
 
-LEDGER_TABLES = (ledger_transactions, ledger_staged, ledger_accounts, ledger_state, sync_runs)
+LEDGER_TABLES = (ledger_transactions, ledger_staged, ledger_accounts, ledger_state, sync_runs)  # migration 0003
+
+ledger_counts = Table(  # migration 0006; what it holds: fin_infra.storage.ledger_counts
+    LEDGER_COUNTS,
+    metadata,
+    Column("connection_id", _bytewise(CONNECTION_ID_LENGTH), nullable=False),
+    Column("facet", String(16), nullable=False),  # "size": value = amount band; "category": value = a level
+    Column("date", Date, nullable=False),
+    Column("value", _bytewise(), nullable=False),
+    Column("pending", Boolean, nullable=False),
+    Column("n", Integer, nullable=False),  # live transactions counted there
+    PrimaryKeyConstraint("connection_id", "facet", "date", "value", "pending", name=f"pk_{LEDGER_COUNTS}"),
+)
+
+ledger_merchants = Table(  # migration 0006: a merchant search finds its keys here, then their rows by index
+    LEDGER_MERCHANTS,
+    metadata,
+    Column("connection_id", _bytewise(CONNECTION_ID_LENGTH), nullable=False),
+    Column("merchant_key", _bytewise(), nullable=False),  # every merchant_key a live row has (some no longer)
+    PrimaryKeyConstraint("connection_id", "merchant_key", name=f"pk_{LEDGER_MERCHANTS}"),
+)
+MERCHANT_KEYS_TRIGRAM_INDEX = f"ix_{LEDGER_MERCHANTS}_trgm"  # PostgreSQL with pg_trgm: migration 0006
+PER_CONNECTION_TABLES = (*LEDGER_TABLES, ledger_counts, ledger_merchants)  # all the ledger keeps of a connection

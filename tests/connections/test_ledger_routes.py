@@ -242,7 +242,7 @@ async def test_a_purge_during_the_first_sync_leaves_nothing_of_the_connection(
         assert r.status_code == 204
         await _ledger(app).runner.drain()
     tables = ("fin_infra_ledger_transactions", "fin_infra_ledger_accounts", "fin_infra_ledger_state",
-              "fin_infra_sync_runs", "balance_history")
+              "fin_infra_sync_runs", "fin_infra_ledger_counts", "balance_history")
     for table in tables:
         assert await raw_rows(db_url, f"SELECT * FROM {table} WHERE connection_id = '{cid}'") == [], table
 

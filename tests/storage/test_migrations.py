@@ -167,7 +167,13 @@ async def test_memory_database_is_a_throwaway_file_removed_at_close() -> None:
 
 
 async def test_a_ledger_from_migration_0003_gets_the_query_indexes_in_place_of_its_old_ones(db_url: str) -> None:
-    from fin_infra.storage.ledger_tables import LEDGER_TRANSACTIONS, MERCHANT_TRIGRAM_INDEX, QUERY_INDEXES
+    from fin_infra.storage.ledger_tables import (
+        LEDGER_MERCHANTS,
+        LEDGER_TRANSACTIONS,
+        MERCHANT_KEYS_TRIGRAM_INDEX,
+        MERCHANT_TRIGRAM_INDEX,
+        QUERY_INDEXES,
+    )
 
     db = Database(db_url)
     try:
@@ -190,10 +196,16 @@ async def test_a_ledger_from_migration_0003_gets_the_query_indexes_in_place_of_i
                 found = await conn.execute(text("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
                                                 "AND tablename = :t"), {"t": LEDGER_TRANSACTIONS})
             names = {r[0] for r in found}
+            keys_indexes = set()
+            if db.dialect_name == "postgresql":
+                found = await conn.execute(text("SELECT indexname FROM pg_indexes WHERE schemaname = "
+                                                "current_schema() AND tablename = :t"), {"t": LEDGER_MERCHANTS})
+                keys_indexes = {r[0] for r in found}
         expected = {i.name for i in QUERY_INDEXES} | {f"ix_{LEDGER_TRANSACTIONS}_account_date"}
-        if db.dialect_name == "postgresql":
-            expected.add(MERCHANT_TRIGRAM_INDEX)  # pg_trgm is available on the test server
         assert expected <= names
+        assert MERCHANT_TRIGRAM_INDEX not in names  # 0005's, replaced by 0006's on the merchant keys
+        if db.dialect_name == "postgresql":
+            assert MERCHANT_KEYS_TRIGRAM_INDEX in keys_indexes  # pg_trgm is available on the test server
         assert not names & {f"ix_{LEDGER_TRANSACTIONS}_{n}" for n in ("date", "size", "merchant")}
     finally:
         await db.aclose()

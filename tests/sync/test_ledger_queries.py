@@ -124,3 +124,21 @@ async def test_a_remembered_total_follows_every_commit_in_every_process(
         page = await ask.page(["c"], q)
         assert ([t.id for t in page], page.total) == reference(txns + more, q)
     assert page.total == reference(txns, q)[1] + 3
+
+
+@pytest.mark.parametrize("connections", [["c"], ["never-synced"]])
+async def test_a_page_on_postgresql_is_planned_for_its_values_without_parallel_workers(
+    loaded: tuple[LedgerQueries, list[Transaction]], connections: list[str]
+) -> None:
+    from sqlalchemy import text
+
+    queries, _ = loaded
+    if queries.store.database.dialect_name != "postgresql":
+        pytest.skip("PostgreSQL's plan settings")
+    q = TransactionQuery.build(START, START + dt.timedelta(days=30), merchant_name="star")
+    async with (await queries.store.engine()).connect() as conn:
+        conn = await conn.execution_options(isolation_level="REPEATABLE READ")
+        await queries._count_key(conn, connections, q)  # the page's first read sets them, for its transaction
+        settings = [await conn.scalar(text(f"SHOW {name}")) for name in ("plan_cache_mode",
+                                                                           "max_parallel_workers_per_gather")]
+    assert settings == ["force_custom_plan", "0"]

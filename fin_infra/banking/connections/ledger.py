@@ -107,8 +107,7 @@ class ConnectionsLedger:
             async with self.sync.lock.hold(connection_id) as held:
                 if held or asyncio.get_running_loop().time() > deadline:
                     async with self.sync.database.engine().begin() as conn:
-                        for table in (t.ledger_transactions, t.ledger_staged, t.ledger_accounts, t.ledger_state,
-                                      t.sync_runs):
+                        for table in t.PER_CONNECTION_TABLES:
                             await conn.execute(delete(table).where(table.c.connection_id == connection_id))
                     return
             await asyncio.sleep(0.2)

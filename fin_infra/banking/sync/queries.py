@@ -1,8 +1,8 @@
 """`LedgerQueries`: the transactions query (filters, sort, page, totals) answered from the ledger in SQL, with
 exactly the in-memory query layer's semantics (`fin_infra.banking.query.filters` / ``sorting`` / ``paging``).
 
-Exactness comes from keys stored with each row (`query_keys`): the casefolded merchant text, the absolute
-amount as fixed-width digits, the category levels between separators; text is compared byte-wise (SQLite's
+Exactness comes from keys stored with each row (`fin_infra.storage.ledger_keys`): the casefolded merchant text,
+the absolute amount as fixed-width digits, the category levels between separators; text is compared byte-wise (SQLite's
 default, ``COLLATE "C"`` columns on PostgreSQL), which is Python's code-point order for UTF-8. Ties are broken by
 transaction id, then connection id; ``desc`` is the exact reverse of ``asc``.
 
@@ -15,15 +15,18 @@ carrying every filtered column, so
   costs one index entry per skipped row. (Index-only while the table's pages are all-visible, as autovacuum
   keeps them; entries of rows a sync just wrote are checked in the table until then.)
 - the total is exact (``total`` and ``total_pages`` are documented counts, and the in-memory path's are
-  exact): an index-only count, remembered per (connections, their ``last_synced_at``, filters and range).
-  The ledger only changes in a sync's commit, which moves ``last_synced_at`` (a purge deletes it), so a
-  remembered total is never served for data it wasn't counted on; paging through a result, or asking again
-  before the next sync, doesn't count again. The cache is per process and bounded (``count_cache_size``).
+  exact): summed from the count summary (`fin_infra.storage.ledger_counts`, migration 0006) when the query is
+  filtered only by dates, pending, and amounts or a category, else an index-only count; remembered per
+  (connections, their ``last_synced_at``, filters and range). The ledger only changes in a sync's commit,
+  which moves ``last_synced_at`` (a purge deletes it), so a remembered total is never served for data it
+  wasn't counted on; paging through a result, or asking again before the next sync, doesn't count again. The
+  cache is per process and bounded (``count_cache_size``).
 - on PostgreSQL a page is read in one ``REPEATABLE READ`` snapshot (the version, the total and the rows agree
   even while a sync commits), planned for its own values (``plan_cache_mode``), without parallel workers.
-- ``merchant_name`` is a substring test on the casefolded key: on PostgreSQL an escaped ``LIKE '%...%'``
-  that the trigram index (``pg_trgm``, when the database has it) answers for needles of 3+ characters;
-  otherwise (SQLite's ``instr``, short needles) it is evaluated inside the date index scan, without the table.
+- ``merchant_name`` is a substring test on the casefolded key, made on the connections' distinct merchant keys
+  (``fin_infra_ledger_merchants``, migration 0006; on PostgreSQL an escaped ``LIKE '%...%'`` its trigram index
+  answers for needles of 3+ characters, SQLite's ``instr``); the rows of the keys found come from the merchant
+  index, index-only. The keys table may hold keys no live row has any more: they match no row.
 
     >>> queries = LedgerQueries(store)  # doctest: +SKIP
     >>> q = TransactionQuery.build("2026-01-01", "2026-01-31", page_size=20)
@@ -35,18 +38,28 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from contextlib import suppress
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, select, text
+from sqlalchemy import ColumnElement, and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fin_infra.banking.query.paging import TransactionPage, page_bounds
 from fin_infra.banking.query.value import TransactionQuery
-from fin_infra.banking.sync.query_keys import SEP, size_key
 from fin_infra.banking.sync.sql import SQLLedgerStore, entry_from_row
 from fin_infra.models import Transaction
-from fin_infra.storage.ledger_tables import ledger_state, live_rows
+from fin_infra.storage import ledger_counts as counting
+from fin_infra.storage.ledger_keys import SEP, size_key
+from fin_infra.storage.ledger_tables import ledger_counts, ledger_merchants, ledger_state, live_rows
 from fin_infra.storage.ledger_tables import ledger_transactions as T
+
+# For the rest of a page's transaction on PostgreSQL: a plan for these values, not a generic one (a date range or
+# a merchant changes the best plan); no parallel workers (a page is a short index scan: workers only add start-up
+# and contention). Volatile, so PostgreSQL evaluates it even though no column of it is read.
+_PLAN_SETTINGS = select(
+    func.set_config("plan_cache_mode", "force_custom_plan", True).label("plan_cache_mode"),
+    func.set_config("max_parallel_workers_per_gather", "0", True).label("max_parallel_workers_per_gather"),
+).subquery("page_settings")
 
 
 class LedgerQueries:
@@ -61,12 +74,14 @@ class LedgerQueries:
     def _contains(self, column: Any, needle: str) -> ColumnElement[bool]:
         return func.strpos(column, literal(needle)) > 0 if self._pg else func.instr(column, literal(needle)) > 0
 
-    def _merchant(self, needle: str) -> ColumnElement[bool]:
-        # PostgreSQL: LIKE on the byte-ordered key ("C" collation: case-sensitive, exact substring; % _ escaped)
-        # so the trigram index can serve it; SQLite's LIKE ignores ASCII case, so instr() there.
-        if self._pg:
-            return T.c.merchant_key.contains(needle, autoescape=True)
-        return self._contains(T.c.merchant_key, needle)
+    def _merchant(self, ids: list[str], needle: str) -> ColumnElement[bool]:
+        # The needle is matched against the connections' few distinct merchant keys (migration 0006), then their
+        # rows come from the merchant index. PostgreSQL: LIKE on the byte-ordered key ("C" collation:
+        # case-sensitive, exact substring; % _ escaped) so the keys' trigram index can serve it; SQLite's LIKE
+        # ignores ASCII case, so instr() there.
+        m = ledger_merchants.c
+        found = m.merchant_key.contains(needle, autoescape=True) if self._pg else self._contains(m.merchant_key, needle)
+        return T.c.merchant_key.in_(select(m.merchant_key).where(m.connection_id.in_(ids), found))
 
     def where(self, connection_ids: Sequence[str], q: TransactionQuery) -> list[ColumnElement[bool]]:
         """The SQL form of `filters.matches` (plus: live rows of these connections, as the indexes define them)."""
@@ -86,7 +101,7 @@ class LedgerQueries:
         if q.category is not None:
             clauses.append(self._contains(T.c.category_keys, SEP + q.category + SEP))
         if q.merchant_name is not None:
-            clauses.append(self._merchant(q.merchant_name.casefold()))
+            clauses.append(self._merchant(ids, q.merchant_name.casefold()))
         return clauses
 
     def order(self, q: TransactionQuery) -> list[Any]:
@@ -110,16 +125,12 @@ class LedgerQueries:
         async with engine.connect() as conn:
             if self._pg:
                 conn = await conn.execution_options(isolation_level="REPEATABLE READ")
-                # A plan for these values, not a generic one (a date range or merchant changes the best plan);
-                # no parallel workers: a page is a short index scan, and workers only add start-up and contention.
-                await conn.execute(text(
-                    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
-                    "set_config('max_parallel_workers_per_gather', '0', true)"
-                ))
-            key = await self._count_key(conn, connection_ids, q)
+            key = await self._count_key(conn, connection_ids, q)  # on PostgreSQL it also sets the plan settings
             total = self._counts.get(key)
             if total is None:
-                total = int(await conn.scalar(select(func.count()).select_from(T).where(where)) or 0)
+                total = await self._summed(conn, connection_ids, q)
+            if total is None:
+                total = await self._count(conn, where)
             self._remember(key, total)
             start, stop = page_bounds(q.page, q.page_size, total)
             rows: list[Any] = []
@@ -133,14 +144,50 @@ class LedgerQueries:
         pairs = [(row.connection_id, entry_from_row(row).txn) for row in rows]
         return [(cid, t) for cid, t in pairs if t is not None], total
 
+    async def _count(self, conn: AsyncConnection, where: ColumnElement[bool]) -> int:
+        return int(await conn.scalar(select(func.count()).select_from(T).where(where)) or 0)
+
+    async def _summed(self, conn: AsyncConnection, connection_ids: Sequence[str], q: TransactionQuery) -> int | None:
+        """The total from the count summary (`fin_infra.storage.ledger_counts`), when the query's filters are ones
+        it splits by: dates, pending, and amounts or a category. Bands an amount bound cuts through are counted
+        from the rows."""
+        if q.account_id is not None or q.merchant_name is not None:
+            return None
+        amounts = q.min_amount is not None or q.max_amount is not None
+        if amounts and q.category is not None:
+            return None
+        ids = sorted(set(connection_ids))
+        c = ledger_counts.c
+        where = [c.connection_id.in_(ids), c.date >= q.start_date, c.date <= q.end_date]
+        if q.exclude_pending:
+            where.append(c.pending.is_(False))
+        if q.category is not None:
+            where += [c.facet == counting.CATEGORY, c.value == q.category]
+        else:
+            where.append(c.facet == counting.SIZE)
+        cut: list[tuple[Decimal, Decimal | None]] = []
+        if amounts:
+            whole, cut = counting.bands_within(q.min_amount, q.max_amount)
+            where.append(c.value.in_([counting.band_value(i) for i in whole]))
+        total = int(await conn.scalar(select(func.coalesce(func.sum(c.n), 0)).where(*where)) or 0)
+        for low, high in cut:
+            within = [*self.where(connection_ids, q), T.c.size_key >= size_key(low)]
+            if high is not None:
+                within.append(T.c.size_key < size_key(high))
+            total += await self._count(conn, and_(*within))
+        return total
+
     async def _count_key(self, conn: AsyncConnection, connection_ids: Sequence[str], q: TransactionQuery) -> Hashable:
         """What a total depends on: each connection's ledger version (its ``last_synced_at``), the range and
         the filters (not the sort or the page)."""
         ids = sorted(set(connection_ids))
         state = ledger_state.c
-        found = await conn.execute(select(state.connection_id, state.last_synced_at)
-                                   .where(state.connection_id.in_(ids)))
-        versions = {row[0]: row[1] for row in found}
+        read = select(state.connection_id, state.last_synced_at)
+        if self._pg:  # the page's plan settings, in the same round trip (a one-row subquery, always evaluated)
+            read = read.select_from(_PLAN_SETTINGS.outerjoin(ledger_state, state.connection_id.in_(ids)))
+        else:
+            read = read.where(state.connection_id.in_(ids))
+        versions = {row[0]: row[1] for row in await conn.execute(read) if row[0] is not None}
         return (
             tuple((cid, versions.get(cid)) for cid in ids), q.start_date, q.end_date, q.account_id,
             q.min_amount, q.max_amount, q.merchant_name.casefold() if q.merchant_name is not None else None,

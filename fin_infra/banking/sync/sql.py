@@ -2,7 +2,8 @@
 
 A commit is one database transaction: the run's staged changes are read back in order (in chunks, never
 all at once), folded (`fold.fold`, the same rules as every store) against the rows they touch, written,
-and the cursor, accounts and balance snapshots saved with them. Staged rows of a run that died are
+and the cursor, accounts and balance snapshots saved with them, and the count summary moved by the same
+changes (`fin_infra.storage.ledger_counts`). Staged rows of a run that died are
 dropped by the next run of the connection (runs of one connection never overlap: see `lock`).
 
     >>> store = SQLLedgerStore("sqlite:////srv/app/fin_infra.db")  # doctest: +SKIP
@@ -22,11 +23,20 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from fin_infra.banking.sync.fold import CountTracker, fold, touched_ids
-from fin_infra.banking.sync.query_keys import category_keys, merchant_key, size_key
 from fin_infra.banking.sync.store import Batch, Commit, Counts, LedgerEntry, Removal
 from fin_infra.models import BankAccount, Transaction
+from fin_infra.storage import ledger_counts as counting
 from fin_infra.storage.database import Database
-from fin_infra.storage.ledger_tables import ledger_accounts, ledger_staged, ledger_state, ledger_transactions
+from fin_infra.storage.ledger_keys import category_keys, merchant_key, size_key
+from fin_infra.storage.ledger_tables import (
+    ledger_accounts,
+    ledger_counts,
+    ledger_merchants,
+    ledger_staged,
+    ledger_state,
+    ledger_transactions,
+    live_rows,
+)
 from fin_infra.storage.tables import balance_history
 
 CHUNK = 500  # staged batches folded per step of a commit; ids per IN (...) lookup
@@ -53,6 +63,10 @@ def entry_from_row(row: Row[Any]) -> LedgerEntry:
             raw=json.loads(m["raw"]) if m["raw"] else None,
         )
     return LedgerEntry(m["id"], m["account_id"], txn, bool(m["removed"]), m["replaced_by"])
+
+
+def _live(entry: LedgerEntry | None) -> Transaction | None:
+    return entry.txn if entry is not None and not entry.removed else None
 
 
 def _row(connection_id: str, e: LedgerEntry, now: dt.datetime) -> dict[str, Any]:
@@ -211,6 +225,54 @@ class SQLLedgerStore:
         changed, _ = fold(before, batches)
         tracker.step(before, changed)
         await self._upsert(conn, T, [_row(connection_id, e, now) for e in changed.values()], ["connection_id", "id"])
+        pairs = [(_live(before.get(tid)), _live(entry)) for tid, entry in changed.items()]
+        await self._add_counts(conn, counting.summary_rows(connection_id, counting.deltas(pairs)))
+        keys = {merchant_key(new.description, new.merchant_name) for _, new in pairs if new is not None}
+        await self._add_merchants(conn, connection_id, keys)
+
+    async def _add_merchants(self, conn: AsyncConnection, connection_id: str, keys: Collection[str]) -> None:
+        """Record merchant keys (those already there stay: a key no row has any more only costs a lookup)."""
+        rows = [{"connection_id": connection_id, "merchant_key": k} for k in sorted(keys)]
+        stmt = self._insert(ledger_merchants).on_conflict_do_nothing()
+        for i in range(0, len(rows), CHUNK):
+            await conn.execute(stmt, rows[i : i + CHUNK])
+
+    async def _add_counts(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+        """Add each row's ``n`` to the summary's (a row not there yet starts from it)."""
+        if not rows:
+            return
+        c = ledger_counts.c
+        stmt = self._insert(ledger_counts)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[c.connection_id, c.facet, c.date, c.value, c.pending], set_={"n": c.n + stmt.excluded.n}
+        )
+        for i in range(0, len(rows), CHUNK):
+            await conn.execute(stmt, rows[i : i + CHUNK])
+
+    async def rebuild_summaries(self, connection_id: str) -> None:
+        """Build the connection's count summary (`fin_infra.storage.ledger_counts`) and merchant keys afresh
+        from its rows: after rows were written outside a sync (a bulk load), or to check them. Holds no sync
+        lock: don't run it during a sync of the connection."""
+        async with (await self.engine()).begin() as conn:
+            by_band, by_category = counting.recount_queries(connection_id)
+            bands, categories = (await conn.execute(by_band)).all(), (await conn.execute(by_category)).all()
+            counts = counting.recount(bands, categories)
+            keys = (await conn.execute(
+                select(T.c.merchant_key).where(T.c.connection_id == connection_id, live_rows()).distinct()
+            )).scalars().all()
+            for table in (ledger_counts, ledger_merchants):
+                await conn.execute(delete(table).where(table.c.connection_id == connection_id))
+            await self._add_counts(conn, counting.summary_rows(connection_id, counts))
+            await self._add_merchants(conn, connection_id, keys)
+
+    async def counts(self, connection_id: str) -> dict[counting.Key, int]:
+        """The connection's count summary as stored (rows with a zero count left out)."""
+        c = ledger_counts.c
+        async with (await self.engine()).connect() as conn:
+            rows = await conn.execute(
+                select(c.date, c.pending, c.facet, c.value, c.n).where(c.connection_id == connection_id, c.n != 0)
+            )
+            return {(r.date, bool(r.pending), r.facet, r.value): int(r.n) for r in rows}
 
     async def _save_accounts(self, conn: AsyncConnection, connection_id: str, commit: Commit, now: dt.datetime) -> None:
         rows = [

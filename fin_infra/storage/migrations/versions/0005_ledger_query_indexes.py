@@ -16,29 +16,14 @@ Revises: 0004
 from __future__ import annotations
 
 from alembic import op
-from sqlalchemy import Connection, text
-from sqlalchemy.exc import DBAPIError
 
 from fin_infra.storage.ledger_tables import LEDGER_TRANSACTIONS, MERCHANT_TRIGRAM_INDEX, OBSOLETE_INDEXES, QUERY_INDEXES
+from fin_infra.storage.trigram import trigram_ops
 
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
-
-
-def _trigram_ops(bind: Connection) -> str | None:
-    """``gin_trgm_ops``, qualified by the schema pg_trgm lives in (installed in public if missing); None when
-    the extension is unavailable or not ours to create."""
-    found = bind.scalar(text("SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'"))
-    if found is None:
-        try:
-            with bind.begin_nested():
-                bind.execute(text("CREATE EXTENSION pg_trgm WITH SCHEMA public"))
-        except DBAPIError:
-            return None
-        found = "public"
-    return f"{found}.gin_trgm_ops"
 
 
 def upgrade() -> None:
@@ -48,7 +33,7 @@ def upgrade() -> None:
     for index in QUERY_INDEXES:
         index.create(bind, checkfirst=True)
     if bind.dialect.name == "postgresql":
-        ops = _trigram_ops(bind)
+        ops = trigram_ops(bind)
         if ops is not None:
             op.execute(
                 f"CREATE INDEX IF NOT EXISTS {MERCHANT_TRIGRAM_INDEX} ON {LEDGER_TRANSACTIONS} "
