@@ -14,8 +14,10 @@ into fragments, and its times and datetimes as ``isoformat()`` text). Dates are 
 values, other keys ``str(key)``. The output is byte for byte what the previous pure-Python writer produced
 (tests/json compares them), except for values fin-infra never writes outside a model: floats (money is
 Decimal; orjson writes the shortest repr, ``0.00001`` where ``repr`` says ``1e-05``, and NaN or an
-infinity as ``null``, not an error) and bare times and datetimes (orjson's: it refuses a time with a UTC
-offset, drops the seconds of an offset, and writes ``time(0, 0, 0, 10000)`` as ``"00:00:00.10000"``).
+infinity as ``null``, not an error), a dict with two keys written as one name (``True`` and ``"True"``:
+a `ValueError`, where the previous writer wrote the name twice) and bare times and datetimes (orjson's:
+it refuses a time with a UTC offset, drops the seconds of an offset, and writes ``time(0, 0, 0, 10000)``
+as ``"00:00:00.10000"``).
 """
 
 from __future__ import annotations
@@ -143,7 +145,12 @@ def _normalised(obj: Any) -> Any:
     if isinstance(obj, int) and not isinstance(obj, (bool, Enum)):
         return obj if -(2**63) <= obj < 2**64 else _Fragment(int.__repr__(obj))
     if isinstance(obj, dict):
-        return {(k if isinstance(k, str) else str(k)): _normalised(v) for k, v in obj.items()}
+        out = {(k if isinstance(k, str) else str(k)): _normalised(v) for k, v in obj.items()}
+        if len(out) < len(obj):  # e.g. True and "True": one JSON object can't hold both, and dropping one loses data
+            names = [k if isinstance(k, str) else str(k) for k in obj]
+            twice = next(n for n in names if names.count(n) > 1)
+            raise ValueError(f"two keys of one dict are both written as the JSON name {twice[:40]!r}")
+        return out
     if isinstance(obj, (list, tuple)):
         return [_normalised(v) for v in obj]
     if isinstance(obj, BaseModel):

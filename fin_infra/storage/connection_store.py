@@ -47,8 +47,11 @@ class ConnectionStore(Protocol):
         error_code: str | None = None,
         error_message: str | None = None,
         at: dt.datetime | None = None,
+        failed_since: dt.datetime | None = None,
     ) -> None:
-        """Record the connection's health (``ok`` also stamps ``last_success_at`` and clears the error)."""
+        """Record the connection's health (``ok`` also stamps ``last_success_at`` and clears the error).
+        ``failed_since``: for a failure, when the failing call started; a success recorded after that time
+        (a later call worked) keeps its ``ok``, and the failure is not recorded."""
 
     async def update_token(
         self, connection_id: str, token_ciphertext: str, key_id: str, *, expected_ciphertext: str | None = None

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, delete, insert, select, text, update
+from sqlalchemy import Row, and_, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -133,6 +133,7 @@ class SQLConnectionStore:
         error_code: str | None = None,
         error_message: str | None = None,
         at: dt.datetime | None = None,
+        failed_since: dt.datetime | None = None,
     ) -> None:
         if status not in STATUSES:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}")
@@ -146,9 +147,13 @@ class SQLConnectionStore:
         }
         if status == "ok":
             values["last_success_at"] = when
+        where = connections.c.id == connection_id
+        if status != "ok" and failed_since is not None:  # a call that worked after the failing one began wins
+            success = connections.c.last_success_at
+            where = and_(where, or_(success.is_(None), success <= failed_since))
         engine = await self._engine()
         async with engine.begin() as conn:
-            await conn.execute(update(connections).where(connections.c.id == connection_id).values(**values))
+            await conn.execute(update(connections).where(where).values(**values))
 
     async def update_token(
         self, connection_id: str, token_ciphertext: str, key_id: str, *, expected_ciphertext: str | None = None

@@ -73,7 +73,7 @@ documents = st.recursive(
     lambda inner: st.one_of(
         st.lists(inner, max_size=5),
         st.lists(inner, max_size=5).map(tuple),
-        st.dictionaries(keys, inner, max_size=5),
+        st.dictionaries(keys, inner, max_size=5).filter(lambda d: len({str(k) for k in d}) == len(d)),
     ),
     max_leaves=30,
 )
@@ -207,3 +207,9 @@ def test_unknown_types_are_a_type_error(bad: Any) -> None:
         reference(bad)
     with pytest.raises(TypeError, match="can't write"):
         dumps(bad)
+
+
+@pytest.mark.parametrize("doc", [{True: 1, "True": 2}, [{"a": {1: None, "1": None}}], {None: 0, "None": 0}])
+def test_two_keys_written_as_one_name_are_refused_not_dropped(doc: Any) -> None:
+    with pytest.raises(ValueError, match="both written as the JSON name"):
+        dumpb(doc)

@@ -96,6 +96,23 @@ async def test_health_ok_clears_the_error_and_stamps_the_success(store: SQLConne
         await store.set_status("conn_a", "fine")
 
 
+async def test_a_failure_from_a_call_older_than_the_last_success_does_not_undo_it(store: SQLConnectionStore) -> None:
+    keys = Keyring.parse(new_key("k1"))
+    await store.insert(record("conn_a", "alice", TOKEN_A, keys))
+    noon = dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC)
+    await store.set_status("conn_a", "ok", at=noon)
+    # a sync that began before noon fails after it: the call that worked at noon is newer news
+    await store.set_status("conn_a", "needs_reauth", error_code="ITEM_LOGIN_REQUIRED",
+                           failed_since=noon - dt.timedelta(seconds=5), at=noon + dt.timedelta(seconds=1))
+    kept = await store.get("conn_a")
+    assert kept is not None and (kept.status, kept.error_code, kept.last_success_at) == ("ok", None, noon)
+    # a call that began after the last success and failed is recorded
+    await store.set_status("conn_a", "needs_reauth", error_code="ITEM_LOGIN_REQUIRED",
+                           failed_since=noon + dt.timedelta(seconds=2))
+    failed = await store.get("conn_a")
+    assert failed is not None and (failed.status, failed.error_code) == ("needs_reauth", "ITEM_LOGIN_REQUIRED")
+
+
 async def test_audit_trail_reads_per_user_and_connection_prunes_and_refuses_updates(
     store: SQLConnectionStore,
 ) -> None:

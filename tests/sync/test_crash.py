@@ -75,6 +75,9 @@ async def test_sigkill_mid_sync_then_the_next_sync_converges(
             assert outcome is not None
             diff = compare(await env.ledger.store.transactions("conn_crash"), plaid_truth(plaid.backend, token))
             assert diff.clean, (seed, diff)
+            kept = await env.ledger.store.counts("conn_crash")  # the count summary died or lived with its rows
+            await env.ledger.store.rebuild_summaries("conn_crash")
+            assert kept == await env.ledger.store.counts("conn_crash"), (seed, point, "count summary")
         runs = await env.ledger.runs.runs("conn_crash", limit=1000)
         assert {r.outcome for r in runs} <= {"ok", "crashed"}, [(r.trigger, r.outcome, r.error_code) for r in runs]
         # a process killed before it recorded its run leaves no record; every record it left is marked crashed

@@ -46,13 +46,14 @@ async def record_balances(
     record = await connections.load(connection_id)
     token = await connections.token(record, "jobs:daily-balances")
     provider = connections.provider(record.provider)
+    started = dt.datetime.now(dt.UTC)
     try:
         balances = await provider.get_balances(token)
     except Exception as exc:
         from fin_infra.banking.exceptions import BankingProviderError
 
         if isinstance(exc, BankingProviderError):
-            await connections.note_error(record, exc)
+            await connections.note_error(record, exc, since=started)
         raise
     snapshots = await history.atrack_balances(balances, date=today, store=store, connection_id=connection_id)
     return len(snapshots)

@@ -181,8 +181,11 @@ class BufferedAuditStore:
         error_code: str | None = None,
         error_message: str | None = None,
         at: dt.datetime | None = None,
+        failed_since: dt.datetime | None = None,
     ) -> None:
-        await self.store.set_status(connection_id, status, error_code=error_code, error_message=error_message, at=at)
+        await self.store.set_status(
+            connection_id, status, error_code=error_code, error_message=error_message, at=at, failed_since=failed_since
+        )
 
     async def update_token(
         self, connection_id: str, token_ciphertext: str, key_id: str, *, expected_ciphertext: str | None = None

@@ -161,19 +161,25 @@ class ConnectionService:
         """Run one provider call with the connection's token; its outcome updates the connection's health."""
         provider = self.provider(record.provider)
         token = await self.token(record, reason)
+        started = dt.datetime.now(dt.UTC)
         try:
             result = await operation(provider, token)
         except BankingProviderError as exc:
-            await self.note_error(record, exc)
+            await self.note_error(record, exc, since=started)
             raise
         await self.note_success(record)
         return result
 
-    async def note_error(self, record: ConnectionRecord, exc: BankingProviderError) -> None:
+    async def note_error(
+        self, record: ConnectionRecord, exc: BankingProviderError, *, since: dt.datetime | None = None
+    ) -> None:
+        """Record what ``exc`` means for the connection's health, unless a call that started after ``since``
+        (when the failing call started) has worked since: a slow failure doesn't undo a newer success."""
         change = status_for_error(exc)
         if change is not None:
             status, code = change
-            await self.store.set_status(record.id, status, error_code=code, error_message=exc.message)
+            await self.store.set_status(record.id, status, error_code=code, error_message=exc.message,
+                                        failed_since=since)
             self.forget(record.id)
 
     async def note_success(self, record: ConnectionRecord) -> None:

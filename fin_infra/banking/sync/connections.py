@@ -8,6 +8,7 @@ record its health). `StoredConnections` implements it on the connection store; t
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Mapping
 from typing import Protocol
@@ -43,7 +44,12 @@ class SyncConnections(Protocol):
 
     def provider(self, name: str) -> BankingProvider: ...
 
-    async def note_error(self, record: ConnectionRecord, exc: BankingProviderError) -> None: ...
+    async def note_error(
+        self, record: ConnectionRecord, exc: BankingProviderError, *, since: dt.datetime | None = None
+    ) -> None:
+        """Record what ``exc`` means for the connection's health; ``since``: when the failing work started (a
+        call that worked after it keeps the connection ``ok``)."""
+        ...
 
     async def note_success(self, record: ConnectionRecord) -> None: ...
 
@@ -81,11 +87,16 @@ class StoredConnections:
             self.providers[name] = build_provider(name)
         return self.providers[name]
 
-    async def note_error(self, record: ConnectionRecord, exc: BankingProviderError) -> None:
+    async def note_error(
+        self, record: ConnectionRecord, exc: BankingProviderError, *, since: dt.datetime | None = None
+    ) -> None:
+        """What ``exc`` means for the connection's health, unless a call has worked since ``since`` (when the
+        failing work started)."""
         change = status_for_error(exc)  # the one mapping, shared with connections mode's provider calls
         if change is not None:
             status, code = change
-            await self.store.set_status(record.id, status, error_code=code, error_message=exc.message)
+            await self.store.set_status(record.id, status, error_code=code, error_message=exc.message,
+                                        failed_since=since)
 
     async def note_success(self, record: ConnectionRecord) -> None:
         if record.status != "ok":

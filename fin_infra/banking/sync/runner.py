@@ -80,6 +80,7 @@ class LedgerSync:
         except BaseException as exc:
             await self.runs.finish(run.id, "error", error_code=type(exc).__name__)
             raise
+        started = dt.datetime.now(dt.UTC)
         try:
             token = await self.connections.token(record, f"sync:{trigger}")
             provider = self.connections.provider(record.provider)
@@ -96,7 +97,7 @@ class LedgerSync:
             )
         except BankingProviderError as exc:
             await self.runs.finish(run.id, "error", error_code=exc.code)
-            await self.connections.note_error(record, exc)
+            await self.connections.note_error(record, exc, since=started)
             raise
         except BaseException as exc:
             await self.runs.finish(run.id, "error", error_code=type(exc).__name__)
