@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from collections.abc import AsyncIterator, Collection, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Row, and_, delete, select
@@ -84,6 +86,14 @@ def _row(connection_id: str, e: LedgerEntry, now: dt.datetime) -> dict[str, Any]
         "size_key": size_key(t.amount) if t else None,
         "category_keys": category_keys(t.category, t.category_path) if t else None,
     }
+
+
+@dataclass
+class _SummaryChange:
+    """What a commit does to the ledger's summaries (migration 0006), written once at its end."""
+
+    counts: Counter[counting.Key] = field(default_factory=Counter)
+    merchant_keys: set[str] = field(default_factory=set)
 
 
 class SQLLedgerStore:
@@ -205,12 +215,15 @@ class SQLLedgerStore:
 
     async def commit(self, connection_id: str, run_id: str, commit: Commit) -> Counts:
         tracker = CountTracker()
+        summary = _SummaryChange()
         now = _now()
         async with (await self.engine()).begin() as conn:
             async for chunk in self._staged(conn, connection_id, run_id):
-                await self._fold(conn, connection_id, chunk, now, tracker)
+                await self._fold(conn, connection_id, chunk, now, tracker, summary)
             if commit.final:
-                await self._fold(conn, connection_id, [commit.final], now, tracker)
+                await self._fold(conn, connection_id, [commit.final], now, tracker, summary)
+            await self._add_counts(conn, counting.summary_rows(connection_id, summary.counts))
+            await self._add_merchants(conn, connection_id, summary.merchant_keys)
             await conn.execute(delete(ledger_staged).where(ledger_staged.c.connection_id == connection_id,
                                                            ledger_staged.c.run_id == run_id))
             await self._upsert(conn, ledger_state, [{"connection_id": connection_id, "cursor": commit.cursor,
@@ -219,16 +232,16 @@ class SQLLedgerStore:
         return tracker.counts()
 
     async def _fold(
-        self, conn: AsyncConnection, connection_id: str, batches: list[Batch], now: dt.datetime, tracker: CountTracker
+        self, conn: AsyncConnection, connection_id: str, batches: list[Batch], now: dt.datetime,
+        tracker: CountTracker, summary: _SummaryChange,
     ) -> None:
         before = await self._entries(conn, connection_id, touched_ids(batches))
         changed, _ = fold(before, batches)
         tracker.step(before, changed)
-        await self._upsert(conn, T, [_row(connection_id, e, now) for e in changed.values()], ["connection_id", "id"])
-        pairs = [(_live(before.get(tid)), _live(entry)) for tid, entry in changed.items()]
-        await self._add_counts(conn, counting.summary_rows(connection_id, counting.deltas(pairs)))
-        keys = {merchant_key(new.description, new.merchant_name) for _, new in pairs if new is not None}
-        await self._add_merchants(conn, connection_id, keys)
+        rows = [_row(connection_id, e, now) for e in changed.values()]
+        await self._upsert(conn, T, rows, ["connection_id", "id"])
+        summary.counts.update(counting.deltas((_live(before.get(tid)), _live(e)) for tid, e in changed.items()))
+        summary.merchant_keys.update(r["merchant_key"] for r in rows if r["merchant_key"] is not None)
 
     async def _add_merchants(self, conn: AsyncConnection, connection_id: str, keys: Collection[str]) -> None:
         """Record merchant keys (those already there stay: a key no row has any more only costs a lookup)."""
