@@ -50,8 +50,8 @@ class CrashingStore(SQLLedgerStore):
         return await super().commit(connection_id, run_id, commit)
 
     async def _fold(self, conn: Any, connection_id: str, batches: list[Batch], now: dt.datetime,
-                    tracker: CountTracker) -> None:
-        await super()._fold(conn, connection_id, batches, now, tracker)
+                    tracker: CountTracker, summary: Any) -> None:
+        await super()._fold(conn, connection_id, batches, now, tracker, summary)
         if self.point == "fold":
             die()
 

@@ -36,7 +36,7 @@ def transactions(draw: st.DrawFn) -> Transaction:
         description=draw(st.sampled_from(["SQ *CAFE", "Whole Foods", "ünïcode ☕", ""])),
         merchant_name=draw(st.none() | st.just("Cafe")), category=draw(st.none() | st.just("Food")),
         pending=draw(st.booleans()), pending_transaction_id=replaces if replaces != tid else None,
-        raw=draw(st.none() | st.just({"amount": "1.10", "nested": {"k": [1, None]}})),
+        raw=draw(st.none() | st.just({"amount": "1.10", "nested": {"k": [1, None, 2**70, 0.1]}, "ü": "☕"})),
     )
 
 

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from sqlalchemy import Row, and_, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -27,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from fin_infra.banking.sync.fold import CountTracker, fold, touched_ids
 from fin_infra.banking.sync.store import Batch, Commit, Counts, LedgerEntry, Removal
 from fin_infra.models import BankAccount, Transaction
+from fin_infra.models._trusted import trusted
 from fin_infra.storage import ledger_counts as counting
 from fin_infra.storage.database import Database
 from fin_infra.storage.ledger_keys import category_keys, merchant_key, size_key
@@ -53,17 +55,26 @@ def _txn_json(t: Transaction) -> dict[str, Any]:
     return {**t.model_dump(mode="json"), "raw": t.raw}
 
 
+def _json(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # what only the standard library reads: an integer past 64 bits, NaN
+        return json.loads(text)
+
+
 def entry_from_row(row: Row[Any]) -> LedgerEntry:
+    """A ledger row as its entry. The transaction is rebuilt without validation (`trusted`): the row holds what a
+    validated `Transaction` had (written by `_row`), and validating each payload again cost ~0.2 ms per row."""
     m = row._mapping
     txn = None
     if m["amount"] is not None:
-        txn = Transaction(
-            id=m["id"], account_id=m["account_id"], amount=m["amount"], date=m["date"],
-            description=m["description"] or "", merchant_name=m["merchant_name"], category=m["category"],
-            category_path=json.loads(m["category_path"] or "[]"), pending=bool(m["pending"]),
-            pending_transaction_id=m["pending_transaction_id"], currency=m["currency"] or "USD",
-            raw=json.loads(m["raw"]) if m["raw"] else None,
-        )
+        txn = trusted(Transaction, {
+            "id": m["id"], "account_id": m["account_id"], "amount": m["amount"], "date": m["date"],
+            "description": m["description"] or "", "merchant_name": m["merchant_name"], "category": m["category"],
+            "category_path": _json(m["category_path"] or "[]"), "pending": bool(m["pending"]),
+            "pending_transaction_id": m["pending_transaction_id"], "currency": m["currency"] or "USD",
+            "raw": _json(m["raw"]) if m["raw"] else None,
+        })
     return LedgerEntry(m["id"], m["account_id"], txn, bool(m["removed"]), m["replaced_by"])
 
 
