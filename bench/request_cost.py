@@ -36,7 +36,9 @@ CASES = (("/banking/accounts", ""), ("/banking/transactions", "page_size=50"))
 ASGIApp = Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]
 
 
-def scope(path: str, query: str, token: str = DEMO_ACCESS_TOKEN) -> dict[str, Any]:
+def scope(
+    path: str, query: str, token: str = DEMO_ACCESS_TOKEN, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
     return {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -47,14 +49,17 @@ def scope(path: str, query: str, token: str = DEMO_ACCESS_TOKEN) -> dict[str, An
         "raw_path": path.encode(),
         "root_path": "",
         "query_string": query.encode(),
-        "headers": [(b"host", b"bench"), (b"authorization", f"Bearer {token}".encode())],
+        "headers": [(b"host", b"bench"), (b"authorization", f"Bearer {token}".encode()),
+                    *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items())],
         "client": ("127.0.0.1", 1234),
         "server": ("bench", 80),
     }
 
 
-async def call(app: ASGIApp, path: str, query: str, *, token: str = DEMO_ACCESS_TOKEN) -> tuple[int, bytes]:
-    """One request straight into the ASGI app: (status, body)."""
+async def call(
+    app: ASGIApp, path: str, query: str, *, token: str = DEMO_ACCESS_TOKEN, headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
+    """One GET straight into the ASGI app (no client, no socket), ``headers`` added: (status, body)."""
     sent: list[MutableMapping[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
@@ -63,7 +68,7 @@ async def call(app: ASGIApp, path: str, query: str, *, token: str = DEMO_ACCESS_
     async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
-    await app(scope(path, query, token), receive, send)
+    await app(scope(path, query, token, headers), receive, send)
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
 

@@ -209,10 +209,9 @@ def add_data_routes(
                 return problems.problem("account_not_found", "no account with that id in the user's connections")
         extra = {"connection_id": connection_id} if connection_id else {}
         if ledger is not None and not live:
-            rows, count = await ledger.transactions(records, q)
+            rows, count, fresh = await ledger.transactions(records, q)
             body = page_body(rows, count, q, request.url.path, extra)
-            return Response(body[:-1] + ',"errors":[],' + dumps(await ledger.freshness(records))[1:],
-                            media_type="application/json")
+            return Response(body[:-1] + ',"errors":[],' + dumps(fresh)[1:], media_type="application/json")
 
         async def fetch(p: BankingProvider, t: str) -> TransactionIndex:
             return await p.transaction_queries.fetch(t, q)

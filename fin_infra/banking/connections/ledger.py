@@ -13,6 +13,8 @@ pass-through query layer) and balances (the last sync's) from the ledger; ``?liv
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from fin_infra.banking.background.protocol import BackgroundJobs
@@ -61,11 +63,14 @@ class ConnectionsLedger:
             )
         return ConnectionSync(last_synced_at=state.last_synced_at, run=info)
 
-    async def transactions(self, records: list[ConnectionRecord], q: TransactionQuery) -> tuple[list[str], int]:
-        """(JSON of the page's transactions tagged with their connection, total) from the ledger."""
+    async def transactions(
+        self, records: list[ConnectionRecord], q: TransactionQuery
+    ) -> tuple[list[str], int, dict[str, Any]]:
+        """(JSON of the page's transactions tagged with their connection, total, `freshness`) from the ledger,
+        in one read: the freshness is the rows' own."""
         await self.sync.database.ensure_schema()
-        rows, total = await self.queries.tagged_page([r.id for r in records], q)
-        return [tagged(cid, t) for cid, t in rows], total
+        found = await self.queries.tagged_page([r.id for r in records], q)
+        return [tagged(cid, t) for cid, t in found.rows], found.total, self.fresh(records, found.synced)
 
     async def balances(self, record: ConnectionRecord, account_id: str | None) -> list[Balance]:
         """The balances the connection's last sync read (none before its first sync)."""
@@ -80,7 +85,11 @@ class ConnectionsLedger:
         """What an answer from the ledger is as fresh as: each connection's status and last sync; overall, the
         oldest last sync (null while one has never synced) and the first status that is not ok."""
         await self.sync.database.ensure_schema()
-        synced = await self.sync.runs.last_synced([r.id for r in records])
+        return self.fresh(records, await self.sync.runs.last_synced([r.id for r in records]))
+
+    @staticmethod
+    def fresh(records: list[ConnectionRecord], synced: Mapping[str, dt.datetime | None]) -> dict[str, Any]:
+        """`freshness` from each connection's ``last_synced_at`` (as read with the answer)."""
         times = [synced[r.id] for r in records]
         each = [{"connection_id": r.id, "status": r.status, "last_synced_at": synced[r.id]} for r in records]
         known = [t for t in times if t is not None]

@@ -35,9 +35,11 @@ carrying every filtered column, so
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -60,6 +62,16 @@ _PLAN_SETTINGS = select(
     func.set_config("plan_cache_mode", "force_custom_plan", True).label("plan_cache_mode"),
     func.set_config("max_parallel_workers_per_gather", "0", True).label("max_parallel_workers_per_gather"),
 ).subquery("page_settings")
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    """A page from the ledger: (connection id, transaction) pairs, the total, and each connection's
+    ``last_synced_at`` (None: never synced) as of the same read."""
+
+    rows: list[tuple[str, Transaction]]
+    total: int
+    synced: dict[str, dt.datetime | None]
 
 
 class LedgerQueries:
@@ -111,21 +123,20 @@ class LedgerQueries:
 
     async def page(self, connection_ids: Sequence[str], q: TransactionQuery) -> TransactionPage:
         """One page of the query over the connections' live transactions, with the total."""
-        rows, total = await self.tagged_page(connection_ids, q)
-        return TransactionPage([t for _, t in rows], total=total, page=q.page, page_size=q.page_size)
+        found = await self.tagged_page(connection_ids, q)
+        return TransactionPage([t for _, t in found.rows], total=found.total, page=q.page, page_size=q.page_size)
 
-    async def tagged_page(
-        self, connection_ids: Sequence[str], q: TransactionQuery
-    ) -> tuple[list[tuple[str, Transaction]], int]:
-        """The page as (connection id, transaction) pairs, and the total (see the module docstring)."""
+    async def tagged_page(self, connection_ids: Sequence[str], q: TransactionQuery) -> LedgerPage:
+        """The page as (connection id, transaction) pairs, the total (see the module docstring), and each
+        connection's ``last_synced_at``, all read in one snapshot on PostgreSQL."""
         if not connection_ids:
-            return [], 0
+            return LedgerPage([], 0, {})
         where = and_(*self.where(connection_ids, q))
         engine = await self.store.engine()
         async with engine.connect() as conn:
             if self._pg:
                 conn = await conn.execution_options(isolation_level="REPEATABLE READ")
-            key = await self._count_key(conn, connection_ids, q)  # on PostgreSQL it also sets the plan settings
+            key, synced = await self._count_key(conn, connection_ids, q)  # on PostgreSQL: plan settings too
             total = self._counts.get(key)
             if total is None:
                 total = await self._summed(conn, connection_ids, q)
@@ -142,7 +153,7 @@ class LedgerQueries:
                         .order_by(*self.order(q)))
                 rows = list(await conn.execute(page))
         pairs = [(row.connection_id, entry_from_row(row).txn) for row in rows]
-        return [(cid, t) for cid, t in pairs if t is not None], total
+        return LedgerPage([(cid, t) for cid, t in pairs if t is not None], total, synced)
 
     async def _count(self, conn: AsyncConnection, where: ColumnElement[bool]) -> int:
         return int(await conn.scalar(select(func.count()).select_from(T).where(where)) or 0)
@@ -177,9 +188,11 @@ class LedgerQueries:
             total += await self._count(conn, and_(*within))
         return total
 
-    async def _count_key(self, conn: AsyncConnection, connection_ids: Sequence[str], q: TransactionQuery) -> Hashable:
+    async def _count_key(
+        self, conn: AsyncConnection, connection_ids: Sequence[str], q: TransactionQuery
+    ) -> tuple[Hashable, dict[str, dt.datetime | None]]:
         """What a total depends on: each connection's ledger version (its ``last_synced_at``), the range and
-        the filters (not the sort or the page)."""
+        the filters (not the sort or the page); and those versions."""
         ids = sorted(set(connection_ids))
         state = ledger_state.c
         read = select(state.connection_id, state.last_synced_at)
@@ -187,12 +200,14 @@ class LedgerQueries:
             read = read.select_from(_PLAN_SETTINGS.outerjoin(ledger_state, state.connection_id.in_(ids)))
         else:
             read = read.where(state.connection_id.in_(ids))
-        versions = {row[0]: row[1] for row in await conn.execute(read) if row[0] is not None}
-        return (
-            tuple((cid, versions.get(cid)) for cid in ids), q.start_date, q.end_date, q.account_id,
+        versions: dict[str, dt.datetime | None] = dict.fromkeys(ids)
+        versions.update((row[0], row[1]) for row in await conn.execute(read) if row[0] is not None)
+        key = (
+            tuple(versions.items()), q.start_date, q.end_date, q.account_id,
             q.min_amount, q.max_amount, q.merchant_name.casefold() if q.merchant_name is not None else None,
             q.category, q.exclude_pending,
         )
+        return key, versions
 
     def _remember(self, key: Hashable, total: int) -> None:
         with suppress(KeyError):  # another thread's eviction between two steps: nothing to keep in order
