@@ -142,3 +142,23 @@ async def test_a_page_on_postgresql_is_planned_for_its_values_without_parallel_w
         settings = [await conn.scalar(text(f"SHOW {name}")) for name in ("plan_cache_mode",
                                                                            "max_parallel_workers_per_gather")]
     assert settings == ["force_custom_plan", "0"]
+
+
+async def test_several_connections_are_one_list(ledger_url: str) -> None:
+    store = SQLLedgerStore(ledger_url)
+    try:
+        first, second = dataset(3, 120), dataset(4, 120)
+        for cid, txns in (("c1", first), ("c2", second)):
+            await store.stage(cid, "r", Batch(upserts=txns))
+            await store.commit(cid, "r", Commit("x"))
+        everything = first + second
+        queries = LedgerQueries(store)
+        window = dict(start_date=START, end_date=START + dt.timedelta(days=40), page_size=15)
+        for options in ({}, {"merchant_name": "star"}, {"merchant_name": "%"}, {"category": "Coffee"},
+                        {"min_amount": Decimal("7"), "sort_by": "amount"}, {"account_id": "acc_b", "page": 2},
+                        {"exclude_pending": True, "sort_by": "merchant", "sort_order": "asc", "page": 3}):
+            q = TransactionQuery.build(**{**window, **options})  # type: ignore[arg-type]
+            page = await queries.page(["c2", "c1", "c2"], q)
+            assert ([t.id for t in page], page.total) == reference(everything, q), options
+    finally:
+        await store.aclose()

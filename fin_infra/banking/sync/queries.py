@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fin_infra.banking.query.paging import TransactionPage, page_bounds
@@ -64,6 +64,16 @@ _PLAN_SETTINGS = select(
 ).subquery("page_settings")
 
 
+# Which filters a query has (several connections, account, pending, min, max, category, merchant) and its order:
+# queries of one shape share their statements, their values bound at execution.
+_Shape = tuple[bool, bool, bool, bool, bool, bool, bool, str, str]
+
+
+def _shape(ids: list[str], q: TransactionQuery) -> _Shape:
+    return (len(ids) > 1, q.account_id is not None, q.exclude_pending, q.min_amount is not None,
+            q.max_amount is not None, q.category is not None, q.merchant_name is not None, q.sort_by, q.sort_order)
+
+
 @dataclass(frozen=True)
 class LedgerPage:
     """A page from the ledger: (connection id, transaction) pairs, the total, and each connection's
@@ -82,44 +92,100 @@ class LedgerQueries:
         self._pg = store.database.dialect_name == "postgresql"
         self._counts: OrderedDict[Hashable, int] = OrderedDict()
         self._count_cache_size = count_cache_size
+        self._built: dict[_Shape, tuple[Any, Any]] = {}  # at most 2 * 2**6 * 3 * 2 shapes
 
-    def _contains(self, column: Any, needle: str) -> ColumnElement[bool]:
-        return func.strpos(column, literal(needle)) > 0 if self._pg else func.instr(column, literal(needle)) > 0
-
-    def _merchant(self, ids: list[str], needle: str) -> ColumnElement[bool]:
-        # The needle is matched against the connections' few distinct merchant keys (migration 0006), then their
-        # rows come from the merchant index. PostgreSQL: LIKE on the byte-ordered key ("C" collation:
-        # case-sensitive, exact substring; % _ escaped) so the keys' trigram index can serve it; SQLite's LIKE
-        # ignores ASCII case, so instr() there.
-        m = ledger_merchants.c
-        found = m.merchant_key.contains(needle, autoescape=True) if self._pg else self._contains(m.merchant_key, needle)
-        return T.c.merchant_key.in_(select(m.merchant_key).where(m.connection_id.in_(ids), found))
+    def _contains(self, column: Any, needle: Any) -> ColumnElement[bool]:
+        return func.strpos(column, needle) > 0 if self._pg else func.instr(column, needle) > 0
 
     def where(self, connection_ids: Sequence[str], q: TransactionQuery) -> list[ColumnElement[bool]]:
-        """The SQL form of `filters.matches` (plus: live rows of these connections, as the indexes define them)."""
+        """The SQL form of `filters.matches` (plus: live rows of these connections, as the indexes define them),
+        its values bound."""
         ids = sorted(set(connection_ids))
+        return self._where(_shape(ids, q), self._values(ids, q))
+
+    def _where(self, shape: _Shape, values: dict[str, Any] | None = None) -> list[ColumnElement[bool]]:
+        """The filters of a query of ``shape`` with its values as bound parameters: bound to ``values``, or left
+        for the execution to give (a statement built once per shape: `_statements`)."""
+
+        def param(name: str) -> Any:
+            expanding = name == "connection_ids"
+            if values is None:
+                return bindparam(name, expanding=expanding)
+            return bindparam(name, values[name], expanding=expanding)
+
+        several, account, pending, low, high, category, merchant = shape[:7]
+        connection = (T.c.connection_id.in_(param("connection_ids")) if several
+                      else T.c.connection_id == param("connection_id"))
         clauses: list[ColumnElement[bool]] = [
-            T.c.connection_id == ids[0] if len(ids) == 1 else T.c.connection_id.in_(ids), live_rows(),
-            T.c.date >= q.start_date, T.c.date <= q.end_date,
+            connection, live_rows(), T.c.date >= param("start_date"), T.c.date <= param("end_date"),
         ]
-        if q.account_id is not None:
-            clauses.append(T.c.account_id == q.account_id)
-        if q.exclude_pending:
+        if account:
+            clauses.append(T.c.account_id == param("account_id"))
+        if pending:
             clauses.append(T.c.pending.is_(False))
-        if q.min_amount is not None:
-            clauses.append(T.c.size_key >= size_key(q.min_amount))
-        if q.max_amount is not None:
-            clauses.append(T.c.size_key <= size_key(q.max_amount))
-        if q.category is not None:
-            clauses.append(self._contains(T.c.category_keys, SEP + q.category + SEP))
-        if q.merchant_name is not None:
-            clauses.append(self._merchant(ids, q.merchant_name.casefold()))
+        if low:
+            clauses.append(T.c.size_key >= param("min_size"))
+        if high:
+            clauses.append(T.c.size_key <= param("max_size"))
+        if category:
+            clauses.append(self._contains(T.c.category_keys, param("category_key")))
+        if merchant:
+            # The needle is matched against the connections' few distinct merchant keys (migration 0006), then
+            # their rows come from the merchant index. PostgreSQL: LIKE on the byte-ordered key ("C" collation:
+            # case-sensitive, exact substring; % _ escaped) so the keys' trigram index can serve it; SQLite's LIKE
+            # ignores ASCII case, so instr() there.
+            m = ledger_merchants.c
+            keys_of = m.connection_id.in_(param("connection_ids")) if several else m.connection_id == param(
+                "connection_id")
+            found = (m.merchant_key.like(param("merchant_pattern"), escape="/") if self._pg
+                     else self._contains(m.merchant_key, param("merchant")))
+            clauses.append(T.c.merchant_key.in_(select(m.merchant_key).where(keys_of, found)))
         return clauses
 
+    @staticmethod
+    def _values(ids: list[str], q: TransactionQuery) -> dict[str, Any]:
+        """The bound values of `_where` for ``q`` over the connections ``ids`` (sorted, distinct)."""
+        values: dict[str, Any] = {"start_date": q.start_date, "end_date": q.end_date}
+        if len(ids) > 1:
+            values["connection_ids"] = ids
+        else:
+            values["connection_id"] = ids[0]
+        if q.account_id is not None:
+            values["account_id"] = q.account_id
+        if q.min_amount is not None:
+            values["min_size"] = size_key(q.min_amount)
+        if q.max_amount is not None:
+            values["max_size"] = size_key(q.max_amount)
+        if q.category is not None:
+            values["category_key"] = SEP + q.category + SEP
+        if q.merchant_name is not None:
+            needle = q.merchant_name.casefold()
+            values["merchant"] = needle
+            values["merchant_pattern"] = "%" + needle.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+        return values
+
+    def _statements(self, shape: _Shape) -> tuple[Any, Any]:
+        """(count, page) statements for queries of ``shape``, built once: building and keying them cost more
+        than a remembered page's whole query."""
+        found = self._built.get(shape)
+        if found is None:
+            where = and_(*self._where(shape))
+            order = self._order(shape[7], shape[8])
+            chosen = (select(T.c.connection_id, T.c.id).where(where).order_by(*order)
+                      .offset(bindparam("offset")).limit(bindparam("limit")).subquery("chosen"))
+            page = (select(T).join(chosen, and_(T.c.connection_id == chosen.c.connection_id, T.c.id == chosen.c.id))
+                    .order_by(*order))
+            found = self._built[shape] = (select(func.count()).select_from(T).where(where), page)
+        return found
+
     def order(self, q: TransactionQuery) -> list[Any]:
+        return self._order(q.sort_by, q.sort_order)
+
+    @staticmethod
+    def _order(sort_by: str, sort_order: str) -> list[Any]:
         primary = {"date": T.c.date, "amount": T.c.size_key, "merchant": T.c.merchant_key}
-        keys = [primary[q.sort_by], T.c.id, T.c.connection_id]
-        return [k.desc() for k in keys] if q.sort_order == "desc" else [k.asc() for k in keys]
+        keys = [primary[sort_by], T.c.id, T.c.connection_id]
+        return [k.desc() for k in keys] if sort_order == "desc" else [k.asc() for k in keys]
 
     async def page(self, connection_ids: Sequence[str], q: TransactionQuery) -> TransactionPage:
         """One page of the query over the connections' live transactions, with the total."""
@@ -131,7 +197,9 @@ class LedgerQueries:
         connection's ``last_synced_at``, all read in one snapshot on PostgreSQL."""
         if not connection_ids:
             return LedgerPage([], 0, {})
-        where = and_(*self.where(connection_ids, q))
+        ids = sorted(set(connection_ids))
+        values = self._values(ids, q)
+        count, page = self._statements(_shape(ids, q))
         engine = await self.store.engine()
         async with engine.connect() as conn:
             if self._pg:
@@ -141,17 +209,12 @@ class LedgerQueries:
             if total is None:
                 total = await self._summed(conn, connection_ids, q)
             if total is None:
-                total = await self._count(conn, where)
+                total = int(await conn.scalar(count, values) or 0)
             self._remember(key, total)
             start, stop = page_bounds(q.page, q.page_size, total)
             rows: list[Any] = []
             if stop > start:
-                chosen = (select(T.c.connection_id, T.c.id).where(where).order_by(*self.order(q))
-                          .offset(start).limit(stop - start).subquery("chosen"))
-                page = (select(T).join(chosen, and_(T.c.connection_id == chosen.c.connection_id,
-                                                    T.c.id == chosen.c.id))
-                        .order_by(*self.order(q)))
-                rows = list(await conn.execute(page))
+                rows = list(await conn.execute(page, {**values, "offset": start, "limit": stop - start}))
         pairs = [(row.connection_id, entry_from_row(row).txn) for row in rows]
         return LedgerPage([(cid, t) for cid, t in pairs if t is not None], total, synced)
 
