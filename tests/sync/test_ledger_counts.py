@@ -156,3 +156,26 @@ async def test_an_empty_database_upgrades_with_the_summary(backend: str) -> None
             assert await conn.scalar(select(func.count()).select_from(ledger_counts)) == 0
     finally:
         await db.aclose()
+
+
+async def test_a_commit_that_grows_the_ledger_by_a_fifth_leaves_it_analysed(ledger_url: str) -> None:
+    if not ledger_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's planner statistics")
+    store = SQLLedgerStore(ledger_url)
+    rng = random.Random(9)
+
+    async def reltuples() -> float:
+        async with store.database.engine().connect() as conn:
+            found = await conn.scalar(text("SELECT reltuples FROM pg_class WHERE oid = "
+                                           "to_regclass('fin_infra_ledger_transactions')"))
+            return float(found)
+
+    try:
+        await store.stage("c", "r1", Batch(upserts=[_txn(rng, f"a{i}") for i in range(1500)]))
+        await store.commit("c", "r1", Commit("a"))
+        assert await reltuples() == 1500  # analysed at once: the planner knows the rows a first sync wrote
+        await store.stage("c", "r2", Batch(upserts=[_txn(rng, f"b{i}") for i in range(1000)]))
+        await store.commit("c", "r2", Commit("b"))
+        assert await reltuples() == 2500  # grew by two thirds: again (smaller commits are left to autovacuum)
+    finally:
+        await store.aclose()

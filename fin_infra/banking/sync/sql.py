@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, and_, delete, select
+from sqlalchemy import Row, and_, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL
@@ -44,6 +44,8 @@ from fin_infra.storage.ledger_tables import (
 from fin_infra.storage.tables import balance_history
 
 CHUNK = 500  # staged batches folded per step of a commit; ids per IN (...) lookup
+ANALYZE_AFTER_ROWS = 1000  # a commit adding this many rows, growing the ledger by ANALYZE_GROWTH, re-analyses it
+ANALYZE_GROWTH = 0.2
 T = ledger_transactions
 
 
@@ -240,7 +242,23 @@ class SQLLedgerStore:
             await self._upsert(conn, ledger_state, [{"connection_id": connection_id, "cursor": commit.cursor,
                                                      "last_synced_at": now}], ["connection_id"])
             await self._save_accounts(conn, connection_id, commit, now)
-        return tracker.counts()
+        counts = tracker.counts()
+        if counts.added >= ANALYZE_AFTER_ROWS and self.database.dialect_name == "postgresql":
+            await self._analyze_if_grown(counts.added)
+        return counts
+
+    async def _analyze_if_grown(self, added: int) -> None:
+        """Refresh PostgreSQL's statistics of the ledger when a commit grew it by a fifth or more (a first sync into
+        a young table): until autovacuum gets to it (a minute or more), the planner would take the new rows for
+        none and plan a connection's first pages badly. One ANALYZE samples at most 30,000 rows, whatever the
+        table's size; a commit into a large ledger leaves it to autovacuum."""
+        async with (await self.engine()).connect() as conn:
+            known = await conn.scalar(text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:name)"),
+                                      {"name": T.name})
+            if known is not None and float(known) >= 0 and added < ANALYZE_GROWTH * float(known):
+                return
+            await conn.execute(text(f"ANALYZE {T.name}, {ledger_merchants.name}"))
+            await conn.commit()
 
     async def _fold(
         self, conn: AsyncConnection, connection_id: str, batches: list[Batch], now: dt.datetime,
