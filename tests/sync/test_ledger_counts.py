@@ -147,9 +147,8 @@ def test_bands_split_amount_bounds_into_whole_bands_and_cut_ends() -> None:
     assert whole == [] and cut == [(Decimal("3"), Decimal("5"))]
 
 
-@pytest.mark.parametrize("backend", ["memory://"])
-async def test_an_empty_database_upgrades_with_the_summary(backend: str) -> None:
-    db = Database(backend)
+async def test_an_empty_database_upgrades_with_the_summary() -> None:
+    db = Database("memory://")
     try:
         await db.upgrade()
         async with db.engine().connect() as conn:

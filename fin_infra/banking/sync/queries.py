@@ -97,15 +97,10 @@ class LedgerQueries:
     def _contains(self, column: Any, needle: Any) -> ColumnElement[bool]:
         return func.strpos(column, needle) > 0 if self._pg else func.instr(column, needle) > 0
 
-    def where(self, connection_ids: Sequence[str], q: TransactionQuery) -> list[ColumnElement[bool]]:
-        """The SQL form of `filters.matches` (plus: live rows of these connections, as the indexes define them),
-        its values bound."""
-        ids = sorted(set(connection_ids))
-        return self._where(_shape(ids, q), self._values(ids, q))
-
     def _where(self, shape: _Shape, values: dict[str, Any] | None = None) -> list[ColumnElement[bool]]:
-        """The filters of a query of ``shape`` with its values as bound parameters: bound to ``values``, or left
-        for the execution to give (a statement built once per shape: `_statements`)."""
+        """The SQL form of `filters.matches` (plus: live rows of these connections, as the indexes define them)
+        for a query of ``shape``, its values as bound parameters: bound to ``values``, or left for the execution
+        to give (a statement built once per shape: `_statements`)."""
 
         def param(name: str) -> Any:
             expanding = name == "connection_ids"
@@ -142,8 +137,7 @@ class LedgerQueries:
             clauses.append(T.c.merchant_key.in_(select(m.merchant_key).where(keys_of, found)))
         return clauses
 
-    @staticmethod
-    def _values(ids: list[str], q: TransactionQuery) -> dict[str, Any]:
+    def _values(self, ids: list[str], q: TransactionQuery) -> dict[str, Any]:
         """The bound values of `_where` for ``q`` over the connections ``ids`` (sorted, distinct)."""
         values: dict[str, Any] = {"start_date": q.start_date, "end_date": q.end_date}
         if len(ids) > 1:
@@ -160,8 +154,10 @@ class LedgerQueries:
             values["category_key"] = SEP + q.category + SEP
         if q.merchant_name is not None:
             needle = q.merchant_name.casefold()
-            values["merchant"] = needle
-            values["merchant_pattern"] = "%" + needle.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+            if self._pg:
+                values["merchant_pattern"] = "%" + needle.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+            else:
+                values["merchant"] = needle
         return values
 
     def _statements(self, shape: _Shape) -> tuple[Any, Any]:
@@ -177,9 +173,6 @@ class LedgerQueries:
                     .order_by(*order))
             found = self._built[shape] = (select(func.count()).select_from(T).where(where), page)
         return found
-
-    def order(self, q: TransactionQuery) -> list[Any]:
-        return self._order(q.sort_by, q.sort_order)
 
     @staticmethod
     def _order(sort_by: str, sort_order: str) -> list[Any]:
@@ -204,10 +197,10 @@ class LedgerQueries:
         async with engine.connect() as conn:
             if self._pg:
                 conn = await conn.execution_options(isolation_level="REPEATABLE READ")
-            key, synced = await self._count_key(conn, connection_ids, q)  # on PostgreSQL: plan settings too
+            key, synced = await self._count_key(conn, ids, q)  # on PostgreSQL: the plan settings too
             total = self._counts.get(key)
             if total is None:
-                total = await self._summed(conn, connection_ids, q)
+                total = await self._summed(conn, ids, q)
             if total is None:
                 total = int(await conn.scalar(count, values) or 0)
             self._remember(key, total)
@@ -221,7 +214,7 @@ class LedgerQueries:
     async def _count(self, conn: AsyncConnection, where: ColumnElement[bool]) -> int:
         return int(await conn.scalar(select(func.count()).select_from(T).where(where)) or 0)
 
-    async def _summed(self, conn: AsyncConnection, connection_ids: Sequence[str], q: TransactionQuery) -> int | None:
+    async def _summed(self, conn: AsyncConnection, ids: list[str], q: TransactionQuery) -> int | None:
         """The total from the count summary (`fin_infra.storage.ledger_counts`), when the query's filters are ones
         it splits by: dates, pending, and amounts or a category. Bands an amount bound cuts through are counted
         from the rows."""
@@ -230,7 +223,6 @@ class LedgerQueries:
         amounts = q.min_amount is not None or q.max_amount is not None
         if amounts and q.category is not None:
             return None
-        ids = sorted(set(connection_ids))
         c = ledger_counts.c
         where = [c.connection_id.in_(ids), c.date >= q.start_date, c.date <= q.end_date]
         if q.exclude_pending:
@@ -245,18 +237,17 @@ class LedgerQueries:
             where.append(c.value.in_([counting.band_value(i) for i in whole]))
         total = int(await conn.scalar(select(func.coalesce(func.sum(c.n), 0)).where(*where)) or 0)
         for low, high in cut:
-            within = [*self.where(connection_ids, q), T.c.size_key >= size_key(low)]
+            within = [*self._where(_shape(ids, q), self._values(ids, q)), T.c.size_key >= size_key(low)]
             if high is not None:
                 within.append(T.c.size_key < size_key(high))
             total += await self._count(conn, and_(*within))
         return total
 
     async def _count_key(
-        self, conn: AsyncConnection, connection_ids: Sequence[str], q: TransactionQuery
+        self, conn: AsyncConnection, ids: list[str], q: TransactionQuery
     ) -> tuple[Hashable, dict[str, dt.datetime | None]]:
         """What a total depends on: each connection's ledger version (its ``last_synced_at``), the range and
-        the filters (not the sort or the page); and those versions."""
-        ids = sorted(set(connection_ids))
+        the filters (not the sort or the page); and those versions. ``ids``: sorted, distinct."""
         state = ledger_state.c
         read = select(state.connection_id, state.last_synced_at)
         if self._pg:  # the page's plan settings, in the same round trip (a one-row subquery, always evaluated)

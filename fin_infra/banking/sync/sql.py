@@ -66,7 +66,7 @@ def _json(text: str) -> Any:
 
 def entry_from_row(row: Row[Any]) -> LedgerEntry:
     """A ledger row as its entry. The transaction is rebuilt without validation (`trusted`): the row holds what a
-    validated `Transaction` had (written by `_row`), and validating each payload again cost ~0.2 ms per row."""
+    validated `Transaction` had (written by `_row`). A row with a Plaid payload costs 7 us so, 33 us validated."""
     m = row._mapping
     txn = None
     if m["amount"] is not None:
